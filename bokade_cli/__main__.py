@@ -1,0 +1,5 @@
+"""Allow `python -m bokade_cli`."""
+
+from bokade_cli.cli import main
+
+main()
