@@ -1,0 +1,161 @@
+"""The one XML parser (hardened xmltodict over expat) and helpers to read its namespaced tree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from xml.parsers import expat
+
+import xmltodict
+
+from bokade_cli.errors import InvalidResponse
+
+SEP = "|"  # never valid inside a namespace URI or a local name, unlike ":"
+MAX_DEPTH = 200  # real answers are < 15 deep; this only stops pathological nesting
+
+Node = Any  # what xmltodict yields: dict, str, list or None
+
+
+class _HardenedExpat:
+    """Stands in for the `expat` module so every parser xmltodict creates is hardened.
+
+    xmltodict already refuses entity declarations; SOAP forbids any DOCTYPE at all, and we
+    also cap element depth so a deeply nested answer cannot exhaust memory.
+    """
+
+    ExpatError = expat.ExpatError
+
+    @staticmethod
+    def ParserCreate(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - mirrors expat's API
+        return _GuardedParser(expat.ParserCreate(*args, **kwargs))
+
+
+class _GuardedParser:
+    def __init__(self, parser: Any) -> None:
+        object.__setattr__(self, "_parser", parser)
+        object.__setattr__(self, "_depth", 0)
+        parser.StartDoctypeDeclHandler = _forbid_doctype
+        parser.ProcessingInstructionHandler = None
+        # Refuse external entities outright; nothing is ever read from disk or network.
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._parser, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "StartElementHandler":
+            value = self._counting_start(value)
+        elif name == "EndElementHandler":
+            value = self._counting_end(value)
+        setattr(self._parser, name, value)
+
+    def _counting_start(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        def start(*args: Any) -> Any:
+            depth = self._depth + 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"elements nested deeper than {MAX_DEPTH} levels")
+            object.__setattr__(self, "_depth", depth)
+            return handler(*args)
+
+        return start
+
+    def _counting_end(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        def end(*args: Any) -> Any:
+            object.__setattr__(self, "_depth", self._depth - 1)
+            return handler(*args)
+
+        return end
+
+
+def _forbid_doctype(*_args: Any) -> None:
+    raise ValueError("a DOCTYPE declaration (SOAP forbids it)")
+
+
+def parse_xml(data: bytes) -> dict[str, Node]:
+    """Parse bytes into a tree keyed `"{namespace}|{local}"`; raise InvalidResponse on anything odd."""
+    if not data.strip():
+        raise InvalidResponse("the response body is empty", "The producer or platform sent no XML.")
+    try:
+        tree = xmltodict.parse(
+            data,
+            expat=_HardenedExpat,
+            process_namespaces=True,
+            namespace_separator=SEP,
+            namespaces={},
+            disable_entities=True,
+        )
+    except ValueError as exc:
+        raise InvalidResponse(
+            f"the response is refused: {exc}",
+            "The answer is not acceptable SOAP; report it with the correlation id.",
+        ) from None
+    except expat.ExpatError as exc:
+        raise InvalidResponse(
+            f"the response is not well-formed XML ({expat.ErrorString(exc.code)}, "
+            f"line {exc.lineno})",
+            "The producer or platform sent a broken answer; report it with the correlation id.",
+        ) from None
+    if not isinstance(tree, dict):
+        raise InvalidResponse("the response has no root element", "Report it with the correlation id.")
+    return tree
+
+
+def key(ns: str, local: str) -> str:
+    return f"{ns}{SEP}{local}" if ns else local
+
+
+def split_key(name: str) -> tuple[str, str]:
+    ns, _, local = name.rpartition(SEP)
+    return ns, local
+
+
+def child(node: Node, ns: str, local: str) -> Node:
+    """The first child element named {ns}local, or None."""
+    if not isinstance(node, dict):
+        return None
+    value = node.get(key(ns, local))
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def children(node: Node, ns: str, local: str) -> list[Node]:
+    """All child elements named {ns}local, in document order."""
+    if not isinstance(node, dict):
+        return []
+    value = node.get(key(ns, local))
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def text(node: Node) -> str | None:
+    """Element text with surrounding whitespace removed; an empty element counts as absent."""
+    if isinstance(node, dict):
+        node = node.get("#text")
+    if isinstance(node, list):  # repeated where one was expected: the first one counts
+        return text(node[0]) if node else None
+    if not isinstance(node, str):
+        return None
+    node = node.strip()
+    return node or None
+
+
+def path_text(node: Node, ns: str, *locals_: str) -> str | None:
+    for local in locals_:
+        node = child(node, ns, local)
+    return text(node)
+
+
+def boolean(value: str | None) -> bool | None:
+    """xs:boolean lexical space ('true', 'false', '1', '0'); anything else is unknown (None)."""
+    if value is None:
+        return None
+    return {"true": True, "1": True, "false": False, "0": False}.get(value.strip())
+
+
+def element_names(node: Node) -> list[str]:
+    """The child element keys of a node (attributes and text excluded)."""
+    if not isinstance(node, dict):
+        return []
+    return [k for k in node if not k.startswith(("@", "#"))]
