@@ -69,7 +69,9 @@ UnmaskOption = Annotated[
 ]
 VerboseOption = Annotated[
     bool,
-    typer.Option("--verbose", "-v", help="Show correlation ids, retries and parser notes on stderr."),
+    typer.Option(
+        "--verbose", "-v", help="Show correlation ids, retries and parser notes on stderr."
+    ),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 NowOption = Annotated[
@@ -107,7 +109,9 @@ def _version_callback(value: bool) -> None:
 def _main(
     version: Annotated[
         bool | None,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
     ] = None,
 ) -> None:
     """Diagnose 1177 Bokade tider."""
@@ -176,7 +180,10 @@ def parse_now(value: str | None) -> datetime:
     try:
         return local_now(datetime.fromisoformat(value.strip()))
     except ValueError:
-        _fail(f"--now {value!r} is not an ISO 8601 time", "Use e.g. --now 2026-11-26T12:00 or 2026-11-26T12:00:00+01:00.")
+        _fail(
+            f"--now {value!r} is not an ISO 8601 time",
+            "Use e.g. --now 2026-11-26T12:00 or 2026-11-26T12:00:00+01:00.",
+        )
 
 
 def read_personnummer(value: str) -> Personnummer:
@@ -185,11 +192,16 @@ def read_personnummer(value: str) -> Personnummer:
     if value == "-":
         value = sys.stdin.readline()
         if not value.strip():
-            _fail("no personnummer on standard input", "Pipe one number, e.g. `echo 191212121212 | bokade collect -`.")
+            _fail(
+                "no personnummer on standard input",
+                "Pipe one number, e.g. `echo 191212121212 | bokade collect -`.",
+            )
     return parse_personnummer(value)
 
 
-def _relations(relation: list[str] | None, relations_file: Path | None, profile: Profile) -> list[str]:
+def _relations(
+    relation: list[str] | None, relations_file: Path | None, profile: Profile
+) -> list[str]:
     from bokade_cli.relations import load_relations_file
 
     found = list(relation or [])
@@ -199,7 +211,9 @@ def _relations(relation: list[str] | None, relations_file: Path | None, profile:
     return found
 
 
-def _load_profile(config: Path | None, profile: str | None, overrides: dict[str, object]) -> Profile:
+def _load_profile(
+    config: Path | None, profile: str | None, overrides: dict[str, object]
+) -> Profile:
     from bokade_cli.config import load_settings
 
     return load_settings(config_file=config, profile=profile, overrides=overrides).profile
@@ -263,10 +277,14 @@ def run_collect(
 
 @app.command(epilog=EPILOG)
 def collect(
-    personnummer: Annotated[str, typer.Argument(help="Personnummer or samordningsnummer; - reads stdin.")],
+    personnummer: Annotated[
+        str, typer.Argument(help="Personnummer or samordningsnummer; - reads stdin.")
+    ],
     profile: ProfileOption = None,
     config: ConfigOption = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="Override the profile's base_url.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Override the profile's base_url.")
+    ] = None,
     relation: RelationOption = None,
     relations_file: RelationsFileOption = None,
     logic: LogicOption = LogicChoice.current,
@@ -289,7 +307,9 @@ def collect(
 
 @app.command(epilog=EPILOG)
 def demo(
-    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Bundled scenario name or a TOML file.")] = "demo",
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="Bundled scenario name or a TOML file.")
+    ] = "demo",
     logic: LogicOption = LogicChoice.current,
     fmt: FormatOption = OutputFormat.table,
     unmask: UnmaskOption = False,
@@ -315,14 +335,20 @@ def demo(
                 connect_timeout_s=2.0,
             )
             pnr = parse_personnummer(loaded.citizen)
-            code = run_collect(profile, pnr, list(loaded.relations), logic, moment, fmt, unmask, verbose)
+            code = run_collect(
+                profile, pnr, list(loaded.relations), logic, moment, fmt, unmask, verbose
+            )
     raise typer.Exit(code)
 
 
 @simulator_app.command("serve")
 def simulator_serve(
-    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Bundled scenario name or a TOML file.")] = "demo",
-    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="Bundled scenario name or a TOML file.")
+    ] = "demo",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (loopback by default).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8080,
     debug: DebugOption = False,
 ) -> None:

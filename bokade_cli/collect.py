@@ -135,7 +135,9 @@ class Collector:
             self._on_event(f"{call_id} {params.logical_address}: {exc.outcome}: {exc.message}")
             return result(outcome=exc.outcome, message=exc.message, hint=exc.hint or None)
         except Exception as exc:  # a parser bug must not hide the other calls' results
-            failure = InvalidResponse(f"the answer could not be read: {exc!r}", "Report this as a bug in bokade.")
+            failure = InvalidResponse(
+                f"the answer could not be read: {exc!r}", "Report this as a bug in bokade."
+            )
             return result(outcome=failure.outcome, message=failure.message, hint=failure.hint)
         self._on_event(
             f"{call_id} {params.logical_address}: ok, {len(parsed.records)} records, "
@@ -220,8 +222,11 @@ def collect_once(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CollectionResult:
     """Run one collection and judge every record it received."""
+
     async def run() -> tuple[CallResult, ...]:
-        client = make_client(profile, on_event=on_event, on_exchange=on_exchange, transport=transport)
+        client = make_client(
+            profile, on_event=on_event, on_exchange=on_exchange, transport=transport
+        )
         async with client:
             collector = collector_for(client, profile, on_event)
             return await collector.collect(subject, relations, logic, now.date())

@@ -226,4 +226,3 @@ def local_now(value: datetime | None = None) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=STOCKHOLM)
     return value.astimezone(STOCKHOLM)
-

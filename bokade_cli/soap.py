@@ -99,7 +99,9 @@ class SoapClient:
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
             verify=verify,
             transport=transport,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
             follow_redirects=False,
             trust_env=False,
         )
@@ -148,13 +150,17 @@ class SoapClient:
             headers["x-rivta-original-serviceconsumer-hsaid"] = self.consumer_hsa_id
         for attempt in range(CONNECT_RETRIES + 1):
             try:
-                async with self._client.stream("POST", url, content=envelope, headers=headers) as resp:
+                async with self._client.stream(
+                    "POST", url, content=envelope, headers=headers
+                ) as resp:
                     return resp.status_code, await self._read_capped(resp)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt == CONNECT_RETRIES:
                     raise _transport_error(exc, url) from None
                 delay = 0.1 * 2**attempt
-                self._on_event(f"connect to {url} failed ({exc}); retry {attempt + 1} in {delay:g} s")
+                self._on_event(
+                    f"connect to {url} failed ({exc}); retry {attempt + 1} in {delay:g} s"
+                )
                 await asyncio.sleep(delay)
             except httpx.TimeoutException:
                 raise CallTimeout(
@@ -221,7 +227,9 @@ def _interpret(status: int | None, raw: bytes | None, elapsed_ms: int) -> SoapRe
         # SOAP 1.1 leaves faultcode/faultstring unqualified; some stacks qualify them anyway.
         code = _fault_field(fault, "faultcode") or ""
         message = _fault_field(fault, "faultstring") or "(no faultstring)"
-        raise SoapFault(f"SOAP fault {code}: {message}".replace("  ", " "), fault_hint(message), code)
+        raise SoapFault(
+            f"SOAP fault {code}: {message}".replace("  ", " "), fault_hint(message), code
+        )
     if status >= 400:
         raise HttpStatusError(f"HTTP {status} with a SOAP body but no fault", _http_hint(status))
     return SoapResponse(child(envelope, SOAP_ENV, "Header"), body, status, elapsed_ms)
@@ -233,7 +241,9 @@ def _http_hint(status: int) -> str:
     if status == 404:
         return "The URL path is wrong; check base_url and the profile's paths."
     if status >= 500:
-        return "The platform or producer had an internal error; retry, then report the correlation id."
+        return (
+            "The platform or producer had an internal error; retry, then report the correlation id."
+        )
     return "Unexpected HTTP status; report the correlation id."
 
 

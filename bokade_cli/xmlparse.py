@@ -96,7 +96,9 @@ def parse_xml(data: bytes) -> dict[str, Node]:
             "The producer or platform sent a broken answer; report it with the correlation id.",
         ) from None
     if not isinstance(tree, dict):
-        raise InvalidResponse("the response has no root element", "Report it with the correlation id.")
+        raise InvalidResponse(
+            "the response has no root element", "Report it with the correlation id."
+        )
     return tree
 
 

@@ -61,9 +61,7 @@ def processing_status(records: list[dict[str, str]]) -> str:
 
 def envelope(body: str, header: str = "", style: str = "prefixed") -> str:
     if style == "default":
-        return (
-            f'<Envelope xmlns="{SOAP}"><Header>{header}</Header><Body>{body}</Body></Envelope>'
-        )
+        return f'<Envelope xmlns="{SOAP}"><Header>{header}</Header><Body>{body}</Body></Envelope>'
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="{SOAP}">'
         f"<S:Header>{header}</S:Header><S:Body>{body}</S:Body></S:Envelope>"
@@ -98,7 +96,9 @@ def scheduling_body(slots: list[dict[str, object]], style: str = "prefixed") -> 
         fields += ["healthcare_facility_name"]
         if style == "default":
             body = f'<timeslotDetail xmlns="{SCHED_R}">' + "".join(
-                f'<{f} xmlns="{SCHED_C}">{escape(str(s[f]))}</{f}>' for f in fields if s[f] is not None
+                f'<{f} xmlns="{SCHED_C}">{escape(str(s[f]))}</{f}>'
+                for f in fields
+                if s[f] is not None
             )
             if s["isInvitation"] is not None:
                 body += f'<isInvitation xmlns="{SCHED_X}"> {str(s["isInvitation"]).lower()} </isInvitation>'
@@ -147,7 +147,9 @@ def contact(
     }
 
 
-def care_contacts_body(version: int, contacts: list[dict[str, str | None]], style: str = "prefixed") -> str:
+def care_contacts_body(
+    version: int, contacts: list[dict[str, str | None]], style: str = "prefixed"
+) -> str:
     responder, core = CC_R.format(v=version), CC_C.format(v=version)
     c = "" if style == "default" else "c:"
     items = []
@@ -212,22 +214,54 @@ class FakePlatform:
     delays: dict[tuple[str, str], float] = field(default_factory=dict)
     requests: list[tuple[str, str, httpx.Request]] = field(default_factory=list)
 
-    def set(self, contract: str, address: str, answer: Answer | str, status: int = 200, delay: float = 0) -> None:
+    def set(
+        self, contract: str, address: str, answer: Answer | str, status: int = 200, delay: float = 0
+    ) -> None:
         if isinstance(answer, str):
-            answer = httpx.Response(status, text=answer, headers={"Content-Type": "text/xml; charset=UTF-8"})
+            answer = httpx.Response(
+                status, text=answer, headers={"Content-Type": "text/xml; charset=UTF-8"}
+            )
         self.answers[(contract, address.casefold())] = answer
         self.delays[(contract, address.casefold())] = delay
 
-    def scheduling(self, address: str, slots: list[dict[str, object]], sources: list[dict[str, str]] | None = None, style: str = "prefixed", delay: float = 0) -> None:
+    def scheduling(
+        self,
+        address: str,
+        slots: list[dict[str, object]],
+        sources: list[dict[str, str]] | None = None,
+        style: str = "prefixed",
+        delay: float = 0,
+    ) -> None:
         header = processing_status(sources) if sources is not None else ""
-        self.set("GetSubjectOfCareSchedule", address, envelope(scheduling_body(slots, style), header, style), delay=delay)
+        self.set(
+            "GetSubjectOfCareSchedule",
+            address,
+            envelope(scheduling_body(slots, style), header, style),
+            delay=delay,
+        )
 
-    def care_contacts(self, version: int, contacts: list[dict[str, str | None]], sources: list[dict[str, str]] | None = None, style: str = "prefixed", delay: float = 0) -> None:
+    def care_contacts(
+        self,
+        version: int,
+        contacts: list[dict[str, str | None]],
+        sources: list[dict[str, str]] | None = None,
+        style: str = "prefixed",
+        delay: float = 0,
+    ) -> None:
         header = processing_status(sources) if sources is not None else ""
-        self.set(f"GetCareContacts/{version}", AGGREGATOR, envelope(care_contacts_body(version, contacts, style), header, style), delay=delay)
+        self.set(
+            f"GetCareContacts/{version}",
+            AGGREGATOR,
+            envelope(care_contacts_body(version, contacts, style), header, style),
+            delay=delay,
+        )
 
     def count(self, contract: str, address: str | None = None) -> int:
-        return sum(1 for c, a, _ in self.requests if c == contract and (address is None or a.casefold() == address.casefold()))
+        return sum(
+            1
+            for c, a, _ in self.requests
+            if c == contract and (address is None or a.casefold() == address.casefold())
+        )
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         body = request.content.decode()
@@ -246,6 +280,8 @@ class FakePlatform:
         if answer is None:
             return httpx.Response(
                 500,
-                text=fault(f"VP004 No Logical Adress found for serviceNamespace:{contract}, receiverId:{address}"),
+                text=fault(
+                    f"VP004 No Logical Adress found for serviceNamespace:{contract}, receiverId:{address}"
+                ),
             )
         return answer(request) if callable(answer) else answer

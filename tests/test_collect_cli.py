@@ -16,11 +16,40 @@ SYS = "SE2321000016-SYS1"
 OK = "DataFromSource"
 FUTURE = "20261201100000"
 
-DOC_KEYS = {"schema_version", "subject_of_care", "now", "logic", "complete", "calls", "appointments", "summary"}
-CALL_KEYS = {"call", "contract", "logical_address", "outcome", "elapsed_ms", "records", "message", "sources"}
+DOC_KEYS = {
+    "schema_version",
+    "subject_of_care",
+    "now",
+    "logic",
+    "complete",
+    "calls",
+    "appointments",
+    "summary",
+}
+CALL_KEYS = {
+    "call",
+    "contract",
+    "logical_address",
+    "outcome",
+    "elapsed_ms",
+    "records",
+    "message",
+    "sources",
+}
 APPOINTMENT_KEYS = {
-    "id", "call", "facility_hsa_id", "facility_name", "start", "end", "raw_start", "booking_id",
-    "invitation", "verdict", "reason", "duplicate_of", "match",
+    "id",
+    "call",
+    "facility_hsa_id",
+    "facility_name",
+    "start",
+    "end",
+    "raw_start",
+    "booking_id",
+    "invitation",
+    "verdict",
+    "reason",
+    "duplicate_of",
+    "match",
 }
 
 
@@ -132,7 +161,9 @@ def _stable(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def test_duplicates_across_every_pair_of_calls_do_not_depend_on_arrival_order(platform: Any, collect: Any) -> None:
+def test_duplicates_across_every_pair_of_calls_do_not_depend_on_arrival_order(
+    platform: Any, collect: Any
+) -> None:
     outputs = []
     for order in itertools.permutations(["call1", "call2", "call3-v3", "call3-v2"]):
         delays = {call: 0.01 * rank for rank, call in enumerate(order)}
@@ -161,13 +192,20 @@ def test_duplicates_across_every_pair_of_calls_do_not_depend_on_arrival_order(pl
     ]
 
 
-def test_call2_skips_what_call1_called_case_insensitively_even_when_it_failed(platform: Any, collect: Any) -> None:
+def test_call2_skips_what_call1_called_case_insensitively_even_when_it_failed(
+    platform: Any, collect: Any
+) -> None:
     platform.scheduling(
         AGGREGATOR,
         [slot(F1, FUTURE, "via-call1")],
         sources=[
             {"logicalAddress": F1.lower(), "statusCode": OK},
-            {"logicalAddress": F2, "statusCode": "NoDataSynchFailed", "code": "504", "text": "Timeout"},
+            {
+                "logicalAddress": F2,
+                "statusCode": "NoDataSynchFailed",
+                "code": "504",
+                "text": "Timeout",
+            },
         ],
     )
     platform.scheduling(F3, [slot(F3, FUTURE, "via-call2")])
@@ -186,11 +224,20 @@ def test_call2_skips_what_call1_called_case_insensitively_even_when_it_failed(pl
     assert calls[("call2", F3.casefold())]["outcome"] == "ok"
     assert result.doc["complete"] is False
     failed = calls[("call1", AGGREGATOR)]["sources"][1]
-    assert failed == {"logical_address": F2, "status": "NoDataSynchFailed", "error": "service_producer 504: Timeout"}
+    assert failed == {
+        "logical_address": F2,
+        "status": "NoDataSynchFailed",
+        "error": "service_producer 504: Timeout",
+    }
 
 
 def test_call2_calls_every_relation_when_call1_failed(platform: Any, collect: Any) -> None:
-    platform.set("GetSubjectOfCareSchedule", AGGREGATOR, fault("VP007 Authorization missing for serviceNamespace"), status=500)
+    platform.set(
+        "GetSubjectOfCareSchedule",
+        AGGREGATOR,
+        fault("VP007 Authorization missing for serviceNamespace"),
+        status=500,
+    )
     platform.scheduling(F1, [slot(F1, FUTURE, "direct")])
     _empty_call3(platform)
     result = collect("--relation", F1)
@@ -202,7 +249,9 @@ def test_call2_calls_every_relation_when_call1_failed(platform: Any, collect: An
 
 
 def test_target_and_legacy_logics_make_the_calls_they_name(platform: Any, collect: Any) -> None:
-    platform.scheduling(AGGREGATOR, [slot(F1, FUTURE, "a")], sources=[{"logicalAddress": F1, "statusCode": OK}])
+    platform.scheduling(
+        AGGREGATOR, [slot(F1, FUTURE, "a")], sources=[{"logicalAddress": F1, "statusCode": OK}]
+    )
     platform.scheduling(F1, [slot(F1, FUTURE, "a")])
     _empty_call3(platform)
     target = collect("--relation", F1, "--logic", "target")
@@ -214,7 +263,11 @@ def test_target_and_legacy_logics_make_the_calls_they_name(platform: Any, collec
 
 
 def test_json_document_has_exactly_the_documented_shape(platform: Any, collect: Any) -> None:
-    platform.scheduling(AGGREGATOR, [slot(F1, FUTURE, "81347", name="Vårdcentralen X", invitation=True)], sources=[{"logicalAddress": F1, "statusCode": OK}])
+    platform.scheduling(
+        AGGREGATOR,
+        [slot(F1, FUTURE, "81347", name="Vårdcentralen X", invitation=True)],
+        sources=[{"logicalAddress": F1, "statusCode": OK}],
+    )
     _empty_call3(platform)
     result = collect()
     assert result.exit_code == 0
@@ -226,17 +279,33 @@ def test_json_document_has_exactly_the_documented_shape(platform: Any, collect: 
     assert all(set(c) == CALL_KEYS for c in doc["calls"])
     assert [set(a) for a in doc["appointments"]] == [APPOINTMENT_KEYS]
     assert doc["appointments"][0] | {"id": None} == {
-        "id": None, "call": "call1", "facility_hsa_id": F1, "facility_name": "Vårdcentralen X",
-        "start": "2026-12-01T10:00:00+01:00", "end": None, "raw_start": FUTURE, "booking_id": "81347",
-        "invitation": True, "verdict": "shown", "reason": None, "duplicate_of": None, "match": None,
+        "id": None,
+        "call": "call1",
+        "facility_hsa_id": F1,
+        "facility_name": "Vårdcentralen X",
+        "start": "2026-12-01T10:00:00+01:00",
+        "end": None,
+        "raw_start": FUTURE,
+        "booking_id": "81347",
+        "invitation": True,
+        "verdict": "shown",
+        "reason": None,
+        "duplicate_of": None,
+        "match": None,
     }
     assert "\x1b" not in result.stdout
     assert PNR not in result.stdout
 
 
-def test_unknown_elements_are_tolerated_and_reported_in_verbose_output(platform: Any, collect: Any) -> None:
+def test_unknown_elements_are_tolerated_and_reported_in_verbose_output(
+    platform: Any, collect: Any
+) -> None:
     extra = '<v:vendorNote xmlns:v="urn:example:vendor">x</v:vendorNote>'
-    platform.scheduling(AGGREGATOR, [slot(F1, FUTURE, "x", extra=extra)], sources=[{"logicalAddress": F1, "statusCode": OK}])
+    platform.scheduling(
+        AGGREGATOR,
+        [slot(F1, FUTURE, "x", extra=extra)],
+        sources=[{"logicalAddress": F1, "statusCode": OK}],
+    )
     _empty_call3(platform)
     result = collect("--verbose", fmt="table")
     assert result.exit_code == 0
@@ -257,7 +326,10 @@ def test_requests_carry_the_contract_headers(platform: Any, collect: Any) -> Non
     ids = [r.headers["x-skltp-correlation-id"] for _c, _a, r in platform.requests]
     assert len(set(ids)) == len(ids) == 3
     paths = {c: r.url.path for c, _a, r in platform.requests}
-    assert paths["GetCareContacts/3"] == "/clinicalprocess/logistics/logistics/GetCareContacts/3/rivtabp21"
+    assert (
+        paths["GetCareContacts/3"]
+        == "/clinicalprocess/logistics/logistics/GetCareContacts/3/rivtabp21"
+    )
     for _c, _a, r in platform.requests:
         assert r.headers["Content-Type"] == "text/xml; charset=UTF-8"
         assert "x-rivta-original-serviceconsumer-hsaid" not in r.headers
@@ -265,7 +337,11 @@ def test_requests_carry_the_contract_headers(platform: Any, collect: Any) -> Non
 
 
 def test_table_escapes_producer_text_and_masks_the_number(platform: Any, collect: Any) -> None:
-    platform.scheduling(AGGREGATOR, [slot(F1, FUTURE, "x", name="[bold red]Klinik[/] ÅÄÖ")], sources=[{"logicalAddress": F1, "statusCode": OK}])
+    platform.scheduling(
+        AGGREGATOR,
+        [slot(F1, FUTURE, "x", name="[bold red]Klinik[/] ÅÄÖ")],
+        sources=[{"logicalAddress": F1, "statusCode": OK}],
+    )
     _empty_call3(platform)
     result = collect(fmt="table")
     assert result.exit_code == 0, result.output
@@ -314,7 +390,9 @@ def test_exit_codes_of_a_collection(platform: Any, collect: Any, answers: str, c
         (["collect", PNR, "--logic", "fastest"], "fastest"),
     ],
 )
-def test_bad_input_is_exit_2_with_one_line_and_a_hint(runner: Any, args: list[str], needle: str) -> None:
+def test_bad_input_is_exit_2_with_one_line_and_a_hint(
+    runner: Any, args: list[str], needle: str
+) -> None:
     from bokade_cli.cli import app
 
     result = runner.invoke(app, args)
@@ -329,7 +407,11 @@ def test_personnummer_from_stdin(platform: Any, runner: Any) -> None:
 
     platform.scheduling(AGGREGATOR, [], sources=[])
     _empty_call3(platform)
-    result = runner.invoke(app, ["collect", "-", "--base-url", "https://vp.test", "-f", "json"], input="19121212-1212\n")
+    result = runner.invoke(
+        app,
+        ["collect", "-", "--base-url", "https://vp.test", "-f", "json"],
+        input="19121212-1212\n",
+    )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["subject_of_care"] == PNR_MASKED
 
@@ -347,7 +429,9 @@ def test_config_errors_exit_5_naming_file_and_key(runner: Any, tmp_path: Any) ->
     assert no_url.exit_code == 5 and "base_url" in no_url.stderr
 
 
-def test_collect_uses_the_profile_and_relations_file(platform: Any, runner: Any, tmp_path: Any) -> None:
+def test_collect_uses_the_profile_and_relations_file(
+    platform: Any, runner: Any, tmp_path: Any
+) -> None:
     from bokade_cli.cli import app
 
     relations = tmp_path / "relations.txt"
@@ -360,7 +444,12 @@ def test_collect_uses_the_profile_and_relations_file(platform: Any, runner: Any,
     platform.scheduling(AGGREGATOR, [], sources=[])
     platform.scheduling(F3, [slot(F3, FUTURE, "rel")])
     _empty_call3(platform)
-    result = runner.invoke(app, ["collect", PNR, "--config", str(config), "--now", "2026-11-26T12:00", "-f", "json"])
+    result = runner.invoke(
+        app, ["collect", PNR, "--config", str(config), "--now", "2026-11-26T12:00", "-f", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert by_booking(json.loads(result.stdout))["rel"]["call"] == "call2"
-    assert all(r.headers["x-rivta-original-serviceconsumer-hsaid"] == "SE5565594230-B9P" for _c, _a, r in platform.requests)
+    assert all(
+        r.headers["x-rivta-original-serviceconsumer-hsaid"] == "SE5565594230-B9P"
+        for _c, _a, r in platform.requests
+    )

@@ -29,12 +29,17 @@ def _validator_available() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_validator_available() is not None, reason=str(_validator_available()))
+pytestmark = pytest.mark.skipif(
+    _validator_available() is not None, reason=str(_validator_available())
+)
 
 
 def validate(paths: list[Path]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(VALIDATOR), *map(str, paths)], capture_output=True, text=True, timeout=120
+        [sys.executable, str(VALIDATOR), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -56,6 +61,8 @@ def test_every_request_validates(tmp_path: Path, id_type: str) -> None:
 def test_the_validator_does_reject_a_broken_request(tmp_path: Path) -> None:
     params = RequestParams("5565594230", "19121212-1212", "1.2.752.129.2.1.3.1", date(2026, 11, 26))
     path = tmp_path / "broken.xml"
-    path.write_bytes(build_envelope("5565594230", CONTRACTS["GetSubjectOfCareSchedule"].build_body(params)))
+    path.write_bytes(
+        build_envelope("5565594230", CONTRACTS["GetSubjectOfCareSchedule"].build_body(params))
+    )
     result = validate([path])
     assert result.returncode == 1 and "INVALID" in result.stdout

@@ -39,6 +39,7 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
     response = require_response(body, NS_RESPONDER, "GetSubjectOfCareScheduleResponse")
     records, notes = [], []
     for index, slot in enumerate(children(response, NS_RESPONDER, "timeslotDetail")):
+
         def field(local: str, slot: Node = slot) -> str | None:
             return text(child(slot, NS_CORE, local))
 
