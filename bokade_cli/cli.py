@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -50,12 +50,12 @@ app.add_typer(config_app, name="config")
 app.add_typer(simulator_app, name="simulator")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-class LogicChoice(str, Enum):
+class LogicChoice(StrEnum):
     current = "current"
     target = "target"
     legacy = "legacy"
