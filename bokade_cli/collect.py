@@ -17,13 +17,14 @@ from datetime import date, datetime
 
 import httpx
 
-from bokade_cli.config import Profile, build_ssl_context
+from bokade_cli.config import Profile
 from bokade_cli.contracts import CONTRACTS, Contract, RequestParams
 from bokade_cli.contracts.processing_status import parse_processing_status
 from bokade_cli.errors import CallError, InvalidResponse
 from bokade_cli.models import CallId, CallResult, CollectionResult, Logic, SourceStatus
 from bokade_cli.rules import judge
 from bokade_cli.soap import Exchange, SoapClient, build_envelope
+from bokade_cli.tls import build_ssl_context
 
 SCHEDULING = CONTRACTS["GetSubjectOfCareSchedule"]
 CARE_V3 = CONTRACTS["GetCareContacts/3"]
