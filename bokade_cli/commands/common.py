@@ -1,0 +1,216 @@
+"""What every command shares: option types, error reporting, and running one collection."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from bokade_cli.errors import BokadeError, ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from bokade_cli.config import Profile
+    from bokade_cli.models import CollectionResult
+    from bokade_cli.personnummer import Personnummer
+
+EPILOG = (
+    "Exit codes: 0 complete · 1 an expectation failed · 2 usage or input error · "
+    "3 partial (some call or source failed; output still printed) · 4 nothing answered · "
+    "5 configuration error · 70 internal error (a bug)."
+)
+INTERNAL_ERROR = 70
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class LogicChoice(StrEnum):
+    current = "current"
+    target = "target"
+    legacy = "legacy"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", envvar="BOKADE_FORMAT", help="Output format.")
+]
+UnmaskOption = Annotated[
+    bool, typer.Option("--unmask", help="Show personnummer in clear (masked by default).")
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Show correlation ids, retries and parser notes on stderr."
+    ),
+]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+NowOption = Annotated[
+    str | None,
+    typer.Option("--now", help="Judge as of this time (ISO 8601; naive = Stockholm local time)."),
+]
+LogicOption = Annotated[
+    LogicChoice,
+    typer.Option("--logic", help="current (call1+call2+call3), target (call1 only) or legacy."),
+]
+RelationOption = Annotated[
+    list[str] | None,
+    typer.Option("--relation", "-r", help="A relation facility HSA-id (repeatable)."),
+]
+RelationsFileOption = Annotated[
+    Path | None,
+    typer.Option("--relations", help="File of relation HSA-ids, one per line."),
+]
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", "-p", envvar="BOKADE_PROFILE", help="Profile name.")
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", envvar="BOKADE_CONFIG", help="A config file (TOML)."),
+]
+
+
+@contextmanager
+def errors(fmt: OutputFormat, debug: bool, scrub: Callable[[str], str] = str) -> Iterator[None]:
+    """Turn every error into one line + hint (or the JSON error document) and an exit code."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except BokadeError as exc:
+        report(fmt, exc.code, scrub(exc.message), scrub(exc.hint))
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        report(fmt, "interrupted", "interrupted", "")
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if debug:
+            raise
+        report(
+            fmt,
+            "internal",
+            scrub(f"internal error: {type(exc).__name__}: {exc}"),
+            "This is a bug in bokade; run again with --debug and report the traceback.",
+        )
+        raise typer.Exit(INTERNAL_ERROR) from None
+
+
+def report(fmt: OutputFormat, code: str, message: str, hint: str) -> None:
+    if fmt is OutputFormat.json:
+        doc = {"error": {"code": code, "message": message, "hint": hint or None}}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        return
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err.print(f"Error: {message}", markup=False)
+    if hint:
+        err.print(f"Hint: {hint}", markup=False)
+
+
+def fail(message: str, hint: str) -> NoReturn:
+    raise UsageError(message, hint)
+
+
+def parse_now(value: str | None) -> datetime:
+    from bokade_cli.rules import local_now
+
+    if value is None:
+        return local_now()
+    try:
+        return local_now(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        fail(
+            f"--now {value!r} is not an ISO 8601 time",
+            "Use e.g. --now 2026-11-26T12:00 or 2026-11-26T12:00:00+01:00.",
+        )
+
+
+def read_personnummer(value: str) -> Personnummer:
+    from bokade_cli.personnummer import parse_personnummer
+
+    if value == "-":
+        value = sys.stdin.readline()
+        if not value.strip():
+            fail(
+                "no personnummer on standard input",
+                "Pipe one number, e.g. `echo 191212121212 | bokade collect -`.",
+            )
+    return parse_personnummer(value)
+
+
+def relations_from(
+    relation: list[str] | None, relations_file: Path | None, profile: Profile
+) -> list[str]:
+    from bokade_cli.relations import load_relations_file
+
+    found = list(relation or [])
+    path = relations_file or profile.relations_file
+    if path is not None:
+        found += load_relations_file(path)
+    return found
+
+
+def load_profile(config: Path | None, profile: str | None, overrides: dict[str, object]) -> Profile:
+    from bokade_cli.config import load_settings
+
+    return load_settings(config_file=config, profile=profile, overrides=overrides).profile
+
+
+def exit_code_of(result: CollectionResult) -> int:
+    if result.complete:
+        return ExitCode.COMPLETE
+    return ExitCode.PARTIAL if result.anything_answered else ExitCode.NOTHING_ANSWERED
+
+
+def event_printer(verbose: bool, scrub: Callable[[str], str]) -> Callable[[str], None] | None:
+    if not verbose:
+        return None
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    return lambda message: err.print(scrub(message), markup=False, style="dim")
+
+
+def print_result(result: CollectionResult, fmt: OutputFormat, verbose: bool) -> None:
+    from bokade_cli.render import render_json, render_table
+
+    if fmt is OutputFormat.json:
+        sys.stdout.write(render_json(result) + "\n")
+    else:
+        render_table(result, Console(highlight=False), verbose=verbose)
+
+
+def run_collect(
+    profile: Profile,
+    pnr: Personnummer,
+    relations: list[str],
+    logic: LogicChoice,
+    now: datetime,
+    fmt: OutputFormat,
+    unmask: bool,
+    verbose: bool,
+) -> int:
+    """Collect, judge, print; return the exit code. Shared by `collect` and `demo`."""
+    from bokade_cli.collect import Subject, collect_once
+    from bokade_cli.personnummer import mask_text
+
+    def scrub(text: str) -> str:
+        return text if unmask else mask_text(text, pnr)
+
+    label = pnr.digits[:8] + "-" + pnr.digits[8:] if unmask else pnr.masked
+    result = collect_once(
+        profile,
+        Subject(pnr.digits, pnr.type_oid),
+        label,
+        relations,
+        logic.value,
+        now,
+        on_event=event_printer(verbose, scrub),
+    )
+    print_result(result, fmt, verbose)
+    return exit_code_of(result)
