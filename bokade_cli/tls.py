@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import ssl
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +18,7 @@ _TLS_KEYS = ("cert_file", "key_file", "key_password_file", "ca_file")
 
 
 class _NoPassword(Exception):
-    """Raised from the password callback so OpenSSL never prompts on the terminal."""
+    """Raised from the password callback so OpenSSL itself never prompts."""
 
 
 def _tls_error(key: str, what: str) -> ConfigError:
@@ -70,15 +72,18 @@ def _load_client_cert(
         raise _tls_error("tls.cert_file", f"{cert} holds no PEM certificate") from None
 
     def _password() -> bytes:
-        if password is None:
-            raise _NoPassword
-        return password
+        if password is not None:
+            return password
+        # Only a person at a terminal is asked; never a flag (it would land in shell history).
+        if sys.stdin.isatty() and sys.stderr.isatty():
+            return getpass.getpass(f"Password for the private key {key}: ").encode()
+        raise _NoPassword
 
     callback: Callable[[], bytes] = _password
     try:
         context.load_cert_chain(cert, key, password=callback)
     except _NoPassword:
-        missing = "encrypted, but tls.key_password_file is not set"
+        missing = "encrypted, but tls.key_password_file is not set (and no terminal to ask on)"
         raise _tls_error("tls.key_password_file", f"{key} is {missing}") from None
     except ssl.SSLError as exc:
         if exc.reason == "KEY_VALUES_MISMATCH":

@@ -588,12 +588,26 @@ def test_wrong_password_names_the_password_file(pki: Pki, tmp_path: Path) -> Non
     assert error.exit_code == ExitCode.CONFIG
 
 
-def test_encrypted_key_without_password_file_never_prompts(pki: Pki) -> None:
+def test_encrypted_key_without_password_file_never_prompts_off_a_terminal(pki: Pki) -> None:
     error = _tls_error(TlsSettings(pki.cert, pki.encrypted_key))
     assert error.message == (
         f"tls.key_password_file: {pki.encrypted_key} is encrypted, "
-        "but tls.key_password_file is not set"
+        "but tls.key_password_file is not set (and no terminal to ask on)"
     )
+
+
+def test_encrypted_key_asks_for_the_password_on_a_terminal(
+    pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+    import sys
+
+    prompts: list[str] = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: prompts.append(prompt) or "correct horse")
+    assert isinstance(build_ssl_context(TlsSettings(pki.cert, pki.encrypted_key)), ssl.SSLContext)
+    assert prompts and str(pki.encrypted_key) in prompts[0]
 
 
 def test_key_of_another_certificate_names_the_key_file(pki: Pki, tmp_path: Path) -> None:
