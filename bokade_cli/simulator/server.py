@@ -1,0 +1,146 @@
+"""The simulator as a real threaded HTTP/1.1 server on loopback, so the tool's transport is exercised."""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+from .core import Simulator
+from .handler import Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops connections when a batch opens 50 at once
+    allow_reuse_address = True
+
+    def __init__(
+        self, simulator: Simulator, host: str, port: int, ssl_context: ssl.SSLContext | None
+    ) -> None:
+        self.simulator = simulator
+        self.ssl_context = ssl_context
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would resolve the host name (getfqdn), which can stall offline.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = (
+            str(self.server_address[0]),
+            int(self.server_address[1]),
+        )
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        return sock, address
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Silent: a client that disconnects mid-answer is normal, not worth a traceback."""
+
+    def close_connections(self) -> None:
+        """Wake threads blocked reading idle keep-alive connections, so they end and close."""
+        with self._lock:
+            open_sockets = list(self._open)
+        for sock in open_sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @property
+    def base_url(self) -> str:
+        host = str(self.server_address[0])
+        host = f"[{host}]" if ":" in host else host
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{host}:{self.server_address[1]}"
+
+
+class RunningServer:
+    """A server started by `serve_in_thread`: its address, and `stop()` (idempotent)."""
+
+    def __init__(self, server: _Server, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        self._stopped = False
+        self.base_url = server.base_url
+        self.port = int(server.server_address[1])
+        self.simulator = server.simulator
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.simulator.stop()  # first: releases hanging producers and pending latency waits
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@contextmanager
+def serve_in_thread(
+    simulator: Simulator,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Iterator[RunningServer]:
+    """Serve in a background thread; leaving the block stops the server, even mid-hang."""
+    simulator.restart()
+    server = _Server(simulator, host, port, ssl_context)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="bokade-simulator",
+        daemon=True,
+    )
+    thread.start()
+    running = RunningServer(server, thread)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def serve_forever(
+    simulator: Simulator,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    ssl_context: ssl.SSLContext | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until KeyboardInterrupt (for `bokade simulator serve`); `on_ready` gets the base URL."""
+    simulator.restart()
+    server = _Server(simulator, host, port, ssl_context)
+    try:
+        if on_ready is not None:
+            on_ready(server.base_url)
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+        server.close_connections()
+        server.server_close()
