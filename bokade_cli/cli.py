@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bokade_cli import __version__
-from bokade_cli.commands import collect, config, simulator
+from bokade_cli.commands import collect, config, ops, simulator, support
 from bokade_cli.commands.common import EPILOG
 
 app = typer.Typer(
@@ -45,7 +45,7 @@ def _main(
     """Diagnose 1177 Bokade tider."""
 
 
-for module in (collect, config, simulator):
+for module in (collect, support, ops, config, simulator):
     module.register(app)
 
 

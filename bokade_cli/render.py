@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bokade_cli.models import Appointment, CallResult, CollectionResult
+from bokade_cli.stats import Stats, compute_stats
 
 SCHEMA_VERSION = 1
 
@@ -98,7 +99,30 @@ def render_table(result: CollectionResult, console: Console, verbose: bool = Fal
     console.print(Text("Calls", style="bold"))
     for call in result.calls:
         _print_call(call, console, verbose)
+    render_stats(compute_stats(result), console)
     console.print(_summary_text(result))
+
+
+def render_stats(stats: Stats, console: Console) -> None:
+    """Per-call figures and the share of shown appointments call1 alone provides."""
+    table = Table(title="Per call", title_justify="left", header_style="bold")
+    for name in ("call", "received", "shown", "unique", "duplicate", "filtered"):
+        table.add_column(name, justify="left" if name == "call" else "right")
+    for c in stats.per_call:
+        if c.received:
+            table.add_row(
+                c.call, *map(str, (c.received, c.shown, c.unique, c.duplicate, c.filtered))
+            )
+    if table.row_count:
+        console.print(table)
+    readiness = stats.target_readiness
+    if readiness is not None:
+        console.print(
+            Text(
+                f"Target readiness: {readiness:.0%} of the shown appointments come from call1 "
+                "(what the target logic would still show)."
+            )
+        )
 
 
 def _row(a: Appointment) -> list[Text]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -176,13 +177,21 @@ def event_printer(verbose: bool, scrub: Callable[[str], str]) -> Callable[[str],
     return lambda message: err.print(scrub(message), markup=False, style="dim")
 
 
+def data_console() -> Console:
+    """stdout for tables: on a terminal its width; in a file or pipe wide enough to read."""
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, width=140)
+    return console
+
+
 def print_result(result: CollectionResult, fmt: OutputFormat, verbose: bool) -> None:
     from bokade_cli.render import render_json, render_table
 
     if fmt is OutputFormat.json:
         sys.stdout.write(render_json(result) + "\n")
     else:
-        render_table(result, Console(highlight=False), verbose=verbose)
+        render_table(result, data_console(), verbose=verbose)
 
 
 def run_collect(

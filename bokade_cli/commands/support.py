@@ -1,0 +1,9 @@
+"""Placeholder: commands for issue 4 are registered here."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    del app
