@@ -129,7 +129,10 @@ class Collector:
             )
 
         try:
-            response, correlation_id = await self.client.call(url, contract.soap_action, envelope)
+            tag = (call_id, contract.key, params.logical_address)
+            response, correlation_id = await self.client.call(
+                url, contract.soap_action, envelope, tag
+            )
             parsed = contract.parse(response.body, call_id, index)
             sources = parse_processing_status(response.header)
         except CallError as exc:

@@ -71,7 +71,8 @@ class Exchange:
     correlation_id: str
     request: bytes
     status_code: int | None
-    response: bytes | None
+    response: bytes | None  # None when nothing came back (timeout, transport error)
+    tag: tuple[str, ...] = ()  # the caller's label, e.g. (call id, contract key, logical address)
 
 
 class SoapClient:
@@ -115,7 +116,9 @@ class SoapClient:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def call(self, url: str, soap_action: str, envelope: bytes) -> tuple[SoapResponse, str]:
+    async def call(
+        self, url: str, soap_action: str, envelope: bytes, tag: tuple[str, ...] = ()
+    ) -> tuple[SoapResponse, str]:
         """POST one envelope; return the parsed answer and the correlation id, or raise CallError.
 
         The whole call, dripping responses included, must finish within `timeout_s`.
@@ -134,9 +137,10 @@ class SoapClient:
             ) from None
         finally:
             if self._on_exchange is not None:
-                self._on_exchange(Exchange(url, soap_action, correlation_id, envelope, status, raw))
+                exchange = Exchange(url, soap_action, correlation_id, envelope, status, raw, tag)
+                self._on_exchange(exchange)
         elapsed_ms = round((time.perf_counter() - started) * 1000)
-        return _interpret(status, raw, elapsed_ms), correlation_id
+        return interpret(status, raw, elapsed_ms), correlation_id
 
     async def _post(
         self, url: str, soap_action: str, envelope: bytes, correlation_id: str
@@ -203,7 +207,8 @@ def _transport_error(exc: Exception, url: str) -> CallError:
     )
 
 
-def _interpret(status: int | None, raw: bytes | None, elapsed_ms: int) -> SoapResponse:
+def interpret(status: int | None, raw: bytes | None, elapsed_ms: int = 0) -> SoapResponse:
+    """Classify one HTTP answer: a SOAP fault, an HTTP error, not SOAP at all, or a response."""
     assert status is not None and raw is not None
     try:
         tree = parse_xml(raw)
