@@ -171,7 +171,8 @@ class SoapClient:
                     f"the answer stalled for more than {self.timeout_s:g} s",
                     "The platform or producer is slow; raise timeout_s or retry later.",
                 ) from None
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, OSError) as exc:
+                # NOTE: a TLS alert arriving mid-read can surface as a bare ssl.SSLError.
                 raise _transport_error(exc, url) from None
         raise AssertionError("unreachable")
 
@@ -192,6 +193,16 @@ class SoapClient:
 
 def _transport_error(exc: Exception, url: str) -> CallError:
     reason = str(exc) or type(exc).__name__
+    closed = isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError))
+    if closed and url.startswith("https:"):
+        # NOTE: under TLS 1.3 a server that refuses the client certificate just closes the
+        # connection after the handshake; the client sees a bare read error, nothing more.
+        return TransportError(
+            f"the TLS connection to {url} was closed before any answer ({reason}): "
+            "the server probably refused the client certificate",
+            "Check tls.cert_file/tls.key_file: the certificate must be issued by a CA the "
+            "platform trusts, be valid today and belong to the consumer.",
+        )
     if "CERTIFICATE" in reason.upper() or "SSL" in reason.upper():
         return TransportError(
             f"TLS handshake with {url} failed: {reason}",

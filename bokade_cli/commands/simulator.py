@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from bokade_cli.commands.common import (
     OutputFormat,
     errors,
 )
+from bokade_cli.errors import UsageError
 
 
 def simulator_serve(
@@ -22,20 +24,38 @@ def simulator_serve(
         str, typer.Option("--host", help="Address to bind (loopback by default).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8080,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this PEM certificate.")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The certificate's PEM key (if separate).")
+    ] = None,
+    client_ca: Annotated[
+        Path | None,
+        typer.Option("--client-ca", help="Require client certificates signed by this CA (mTLS)."),
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
     """Serve a scenario as a stand-alone platform endpoint until Ctrl-C."""
     with errors(OutputFormat.table, debug):
         from bokade_cli.simulator import Simulator, load_scenario, serve_forever
+        from bokade_cli.simulator.tls import server_context
 
+        if (tls_key or client_ca) and not tls_cert:
+            raise UsageError("--tls-key and --client-ca need --tls-cert", "Add --tls-cert FILE.")
         loaded = load_scenario(scenario)
+        context = server_context(tls_cert, tls_key, client_ca) if tls_cert else None
         err = Console(stderr=True, highlight=False)
-        err.print(
-            f"Simulating scenario {loaded.name} on http://{host}:{port} "
-            f"(aggregator {loaded.aggregator}); Ctrl-C stops.",
-            markup=False,
-        )
-        serve_forever(Simulator(loaded), host, port)
+
+        def ready(base_url: str) -> None:
+            mutual = ", client certificate required" if client_ca else ""
+            err.print(
+                f"Simulating scenario {loaded.name} on {base_url}{mutual} "
+                f"(aggregator {loaded.aggregator}); Ctrl-C stops.",
+                markup=False,
+            )
+
+        serve_forever(Simulator(loaded), host, port, ssl_context=context, on_ready=ready)
         err.print("Simulator stopped.", markup=False)
 
 

@@ -1,0 +1,58 @@
+"""`bokade simulator serve` as a stand-alone endpoint in its own process, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bokade_cli.cli import app
+from bokade_cli.simulator import load_scenario
+
+
+def test_serve_answers_a_profile_pointing_at_it_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bokade_cli", "simulator", "serve", "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)", banner)
+        assert match, banner
+        config = tmp_path / "sim.toml"
+        config.write_text(f'[profiles.sim]\nbase_url = "{match.group(1)}"\n')
+        scenario = load_scenario("demo")
+        args = [
+            "collect",
+            scenario.citizen,
+            "--config",
+            str(config),
+            "--profile",
+            "sim",
+            "-f",
+            "json",
+        ]
+        for relation in scenario.relations:
+            args += ["-r", relation]
+        result = CliRunner().invoke(app, args)
+        doc = json.loads(result.stdout)
+        assert result.exit_code == 3
+        assert doc["summary"]["received"] == 30
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "Simulator stopped." in rest
+    assert "Traceback" not in rest
+
+
+def test_serve_refuses_a_client_ca_without_a_certificate() -> None:
+    result = CliRunner().invoke(app, ["simulator", "serve", "--client-ca", "ca.pem"])
+    assert result.exit_code == 2 and "--tls-cert" in result.stderr
