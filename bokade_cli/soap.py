@@ -203,6 +203,11 @@ def _transport_error(exc: Exception, url: str) -> CallError:
             "Check tls.cert_file/tls.key_file: the certificate must be issued by a CA the "
             "platform trusts, be valid today and belong to the consumer.",
         )
+    if closed:
+        return TransportError(
+            f"the connection to {url} broke off before the answer was complete ({reason})",
+            "The platform or producer closed the connection mid-answer; retry, then report it.",
+        )
     if "CERTIFICATE" in reason.upper() or "SSL" in reason.upper():
         return TransportError(
             f"TLS handshake with {url} failed: {reason}",
