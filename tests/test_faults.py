@@ -84,7 +84,11 @@ def _read_request(conn: socket.socket) -> None:
 
 def _respond(status: int, body: bytes, extra: str = "") -> Callable[[socket.socket], None]:
     def behave(conn: socket.socket) -> None:
-        head = f"HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+        # Connection: close, as this server does close: no keep-alive reuse of a dead socket.
+        head = (
+            f"HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: close\r\n{extra}\r\n"
+        )
         conn.sendall(head.encode() + body)
 
     return behave
