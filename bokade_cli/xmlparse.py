@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
 
@@ -33,7 +32,7 @@ class _HardenedExpat:
 class _GuardedParser:
     def __init__(self, parser: Any) -> None:
         object.__setattr__(self, "_parser", parser)
-        object.__setattr__(self, "_depth", 0)
+        object.__setattr__(self, "_depth", [0])  # a cell the two closures share
         parser.StartDoctypeDeclHandler = _forbid_doctype
         parser.ProcessingInstructionHandler = None
         # Refuse external entities outright; nothing is ever read from disk or network.
@@ -43,28 +42,24 @@ class _GuardedParser:
         return getattr(self._parser, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        depth = self._depth
         if name == "StartElementHandler":
-            value = self._counting_start(value)
+            inner_start = value
+
+            def value(name: str, attrs: Any) -> Any:
+                depth[0] += 1
+                if depth[0] > MAX_DEPTH:
+                    raise ValueError(f"elements nested deeper than {MAX_DEPTH} levels")
+                return inner_start(name, attrs)
+
         elif name == "EndElementHandler":
-            value = self._counting_end(value)
+            inner_end = value
+
+            def value(name: str) -> Any:
+                depth[0] -= 1
+                return inner_end(name)
+
         setattr(self._parser, name, value)
-
-    def _counting_start(self, handler: Callable[..., Any]) -> Callable[..., Any]:
-        def start(*args: Any) -> Any:
-            depth = self._depth + 1
-            if depth > MAX_DEPTH:
-                raise ValueError(f"elements nested deeper than {MAX_DEPTH} levels")
-            object.__setattr__(self, "_depth", depth)
-            return handler(*args)
-
-        return start
-
-    def _counting_end(self, handler: Callable[..., Any]) -> Callable[..., Any]:
-        def end(*args: Any) -> Any:
-            object.__setattr__(self, "_depth", self._depth - 1)
-            return handler(*args)
-
-        return end
 
 
 def _forbid_doctype(*_args: Any) -> None:
@@ -80,8 +75,7 @@ def parse_xml(data: bytes) -> dict[str, Node]:
             data,
             expat=_HardenedExpat,
             process_namespaces=True,
-            namespace_separator=SEP,
-            namespaces={},
+            namespace_separator=SEP,  # keys stay expat's own "uri|local": no renaming work
             disable_entities=True,
         )
     except ValueError as exc:
