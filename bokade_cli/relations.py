@@ -11,7 +11,7 @@ from bokade_cli.errors import InputError
 from bokade_cli.relation_events import EVENTS, Event, relations_from_events
 
 _KEYS = {"date", "facility", "event", "facility_name", "note"}
-_HINT = "The relation events format is described in sample_configs/relations-example.toml."
+_HINT = "The relation events format is described in sample_configs/relations/relation-events.toml."
 
 
 def load_relations_file(path: Path) -> list[str]:
@@ -122,4 +122,9 @@ def load_events(path: Path) -> list[Event]:
             f"cannot read the relation events file {path}: {getattr(exc, 'strerror', None) or exc}",
             _HINT,
         ) from None
+    if not is_events_file(path, content):
+        raise InputError(
+            f"{path} is a plain list of HSA-ids, not a file of relation events (no [[events]])",
+            _HINT,
+        )
     return parse_events(content, path)

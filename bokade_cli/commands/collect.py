@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +29,11 @@ from bokade_cli.commands.common import (
     relations_from,
     run_collect,
 )
+from bokade_cli.commands.support import SaveCaptureOption, run_collect_captured
+
+if TYPE_CHECKING:
+    from bokade_cli.config import Profile
+    from bokade_cli.personnummer import Personnummer
 
 
 def collect(
@@ -46,6 +53,7 @@ def collect(
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
     debug: DebugOption = False,
+    save_capture: SaveCaptureOption = None,
 ) -> None:
     """Run the collection for one personnummer against a configured platform endpoint."""
     code = 0
@@ -54,7 +62,7 @@ def collect(
         moment = parse_now(now)
         settings = load_profile(config, profile, {"base_url": base_url})
         relations = relations_from(relation, relations_file, settings)
-        code = run_collect(settings, pnr, relations, logic, moment, fmt, unmask, verbose)
+        code = _run(settings, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture)
     raise typer.Exit(code)
 
 
@@ -67,6 +75,7 @@ def demo(
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
     debug: DebugOption = False,
+    save_capture: SaveCaptureOption = None,
 ) -> None:
     """Run the collection against the built-in simulator: no config, no network."""
     code = 0
@@ -87,10 +96,27 @@ def demo(
                 connect_timeout_s=2.0,
             )
             pnr = parse_personnummer(loaded.citizen)
-            code = run_collect(
-                profile, pnr, list(loaded.relations), logic, moment, fmt, unmask, verbose
-            )
+            relations = list(loaded.relations)
+            code = _run(profile, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture)
     raise typer.Exit(code)
+
+
+def _run(
+    profile: Profile,
+    pnr: Personnummer,
+    relations: list[str],
+    logic: LogicChoice,
+    now: datetime,
+    fmt: OutputFormat,
+    unmask: bool,
+    verbose: bool,
+    save_capture: Path | None,
+) -> int:
+    """run_collect, or with --save-capture the same run that also writes the capture (#4)."""
+    args = (profile, pnr, relations, logic, now, fmt, unmask, verbose)
+    if save_capture is None:
+        return run_collect(*args)
+    return run_collect_captured(*args, save_capture)
 
 
 def register(app: typer.Typer) -> None:

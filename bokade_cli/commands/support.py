@@ -1,9 +1,307 @@
-"""Placeholder: commands for issue 4 are registered here."""
+"""Support commands: `explain` a missing appointment, `compare` the logics, `relations explain`, `replay`."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from bokade_cli.commands.common import (
+    EPILOG,
+    ConfigOption,
+    DebugOption,
+    FormatOption,
+    LogicChoice,
+    NowOption,
+    OutputFormat,
+    ProfileOption,
+    RelationOption,
+    RelationsFileOption,
+    UnmaskOption,
+    VerboseOption,
+    data_console,
+    errors,
+    event_printer,
+    exit_code_of,
+    fail,
+    load_profile,
+    parse_now,
+    print_result,
+    read_personnummer,
+    relations_from,
+)
+
+if TYPE_CHECKING:
+    from bokade_cli.config import Profile
+    from bokade_cli.models import CallResult, CollectionResult
+    from bokade_cli.personnummer import Personnummer
+
+PnrArgument = Annotated[
+    str, typer.Argument(help="Personnummer or samordningsnummer; - reads stdin.")
+]
+BaseUrlOption = Annotated[
+    str | None, typer.Option("--base-url", help="Override the profile's base_url.")
+]
+SaveCaptureOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--save-capture",
+        help="Write every request and response of the run to this JSON file (personnummer "
+        "masked), for a ticket or `bokade replay`.",
+    ),
+]
+
+
+def explain(
+    personnummer: PnrArgument,
+    booking_id: Annotated[
+        str | None, typer.Option("--booking-id", help="The bookingId (or documentId) asked about.")
+    ] = None,
+    facility: Annotated[
+        str | None, typer.Option("--facility", help="The facility's HSA-id asked about.")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="With --facility: its start (ISO 8601) or just its date."),
+    ] = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    relation: RelationOption = None,
+    relations_file: RelationsFileOption = None,
+    now: NowOption = None,
+    save_capture: SaveCaptureOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    unmask: UnmaskOption = False,
+    verbose: VerboseOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Explain why an appointment is or is not shown, with a coded finding per check."""
+    code = 0
+    with errors(fmt, debug):
+        from bokade_cli.collect import unique_relations
+        from bokade_cli.explain import Query
+        from bokade_cli.explain import explain as explain_result
+        from bokade_cli.support_render import explanation_document, render_explanation
+
+        if not booking_id and not facility:
+            fail("say which appointment: give --booking-id or --facility", _QUERY_HINT)
+        query = Query(booking_id, facility and facility.strip(), *_parse_start(start))
+        pnr = read_personnummer(personnummer)
+        moment = parse_now(now)
+        settings = load_profile(config, profile, {"base_url": base_url})
+        relations = relations_from(relation, relations_file, settings)
+        result = _collected(settings, pnr, relations, moment, fmt, unmask, verbose, save_capture)
+        explanation = explain_result(result, unique_relations(relations), query)
+        if fmt is OutputFormat.json:
+            _write_json(explanation_document(explanation))
+        else:
+            render_explanation(explanation, data_console())
+        code = exit_code_of(result)
+    raise typer.Exit(code)
+
+
+_QUERY_HINT = "E.g. --booking-id 81347, or --facility SE2321000016-1234 --start 2026-12-01T10:00."
+
+
+def _parse_start(value: str | None) -> tuple[datetime | None, bool]:
+    """(start, whole_day): a bare date asks about the whole day."""
+    if value is None:
+        return None, False
+    from bokade_cli.rules import local_now
+
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return local_now(datetime.combine(date.fromisoformat(text), datetime.min.time())), True
+        return local_now(datetime.fromisoformat(text)), False
+    except ValueError:
+        fail(f"--start {value!r} is not an ISO 8601 date or time", _QUERY_HINT)
+
+
+def compare(
+    personnummer: PnrArgument,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    relation: RelationOption = None,
+    relations_file: RelationsFileOption = None,
+    now: NowOption = None,
+    save_capture: SaveCaptureOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    unmask: UnmaskOption = False,
+    verbose: VerboseOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Show which logic (current, target, legacy) shows each appointment, and what target loses."""
+    code = 0
+    with errors(fmt, debug):
+        from bokade_cli.compare import compare as compare_calls
+        from bokade_cli.support_render import comparison_document, render_comparison
+
+        pnr = read_personnummer(personnummer)
+        moment = parse_now(now)
+        settings = load_profile(config, profile, {"base_url": base_url})
+        relations = relations_from(relation, relations_file, settings)
+        calls = _all_calls(settings, pnr, relations, moment, fmt, unmask, verbose, save_capture)
+        comparison = compare_calls(calls, relations, _label(pnr, unmask), moment)
+        if fmt is OutputFormat.json:
+            _write_json(comparison_document(comparison))
+        else:
+            render_comparison(comparison, data_console())
+        code = exit_code_of(comparison.union)
+    raise typer.Exit(code)
+
+
+def replay(
+    file: Annotated[Path, typer.Argument(help="A capture file (collect --save-capture).")],
+    now: NowOption = None,
+    logic: Annotated[
+        LogicChoice | None,
+        typer.Option("--logic", help="Judge as this logic (default: the captured run's)."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    verbose: VerboseOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Re-run the rules and output offline from a capture (default: the captured --now)."""
+    code = 0
+    with errors(fmt, debug):
+        from bokade_cli.collect import judged
+        from bokade_cli.replay import captured_now, load_capture, replay_calls
+        from bokade_cli.rules import local_now
+
+        document = load_capture(file)
+        chosen = logic.value if logic else document.get("logic")
+        chosen = chosen if chosen in ("current", "target", "legacy") else "current"
+        moment = parse_now(now) if now else local_now(captured_now(document))
+        calls = replay_calls(document, chosen)
+        result = judged(calls, document["subject_of_care"], chosen, moment)
+        print_result(result, fmt, verbose)
+        code = exit_code_of(result)
+    raise typer.Exit(code)
+
+
+relations_app = typer.Typer(
+    name="relations",
+    help="The citizen's relation list (mottagningsrelation).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@relations_app.command("explain", epilog=EPILOG)
+def relations_explain(
+    file: Annotated[Path, typer.Argument(help="A TOML file of dated relation events.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Apply only events up to this date.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    debug: DebugOption = False,
+) -> None:
+    """Show which relations exist after a citizen's relation events, and the rule behind each."""
+    with errors(fmt, debug):
+        from bokade_cli.relation_events import relations_from_events
+        from bokade_cli.relations import load_events
+        from bokade_cli.support_render import relations_document, render_relations
+
+        day = None
+        if as_of is not None:
+            try:
+                day = date.fromisoformat(as_of.strip())
+            except ValueError:
+                fail(f"--as-of {as_of!r} is not a date", "Write it as 2026-11-26.")
+        relations = relations_from_events(load_events(file), day)
+        if fmt is OutputFormat.json:
+            _write_json(relations_document(relations, str(file), day))
+        else:
+            render_relations(relations, str(file), data_console())
+
+
+def run_collect_captured(
+    profile: Profile,
+    pnr: Personnummer,
+    relations: list[str],
+    logic: LogicChoice,
+    now: datetime,
+    fmt: OutputFormat,
+    unmask: bool,
+    verbose: bool,
+    save_capture: Path,
+) -> int:
+    """`collect`/`demo --save-capture`: run_collect, plus the capture file."""
+    result = _collected(profile, pnr, relations, now, fmt, unmask, verbose, save_capture, logic)
+    print_result(result, fmt, verbose)
+    return exit_code_of(result)
+
+
+def _collected(
+    profile: Profile,
+    pnr: Personnummer,
+    relations: list[str],
+    now: datetime,
+    fmt: OutputFormat,
+    unmask: bool,
+    verbose: bool,
+    save_capture: Path | None,
+    logic: LogicChoice = LogicChoice.current,
+) -> CollectionResult:
+    from bokade_cli.capture import collect_captured
+
+    on_event = event_printer(verbose, _scrubber(pnr, unmask))
+    label = _label(pnr, unmask)
+    result = collect_captured(
+        profile, pnr, label, relations, logic.value, now, save_capture, on_event
+    )
+    _saved(save_capture, fmt)
+    return result
+
+
+def _all_calls(
+    profile: Profile,
+    pnr: Personnummer,
+    relations: list[str],
+    now: datetime,
+    fmt: OutputFormat,
+    unmask: bool,
+    verbose: bool,
+    save_capture: Path | None,
+) -> tuple[CallResult, ...]:
+    from bokade_cli.capture import collect_all_captured
+
+    on_event = event_printer(verbose, _scrubber(pnr, unmask))
+    calls = collect_all_captured(profile, pnr, relations, now, save_capture, on_event)
+    _saved(save_capture, fmt)
+    return calls
+
+
+def _saved(path: Path | None, fmt: OutputFormat) -> None:
+    if path is not None and fmt is not OutputFormat.json:
+        typer.echo(f"Capture written to {path} (personnummer masked).", err=True)
+
+
+def _label(pnr: Personnummer, unmask: bool) -> str:
+    return pnr.digits[:8] + "-" + pnr.digits[8:] if unmask else pnr.masked
+
+
+def _scrubber(pnr: Personnummer, unmask: bool) -> Callable[[str], str]:
+    from bokade_cli.personnummer import mask_text
+
+    return (lambda text: text) if unmask else (lambda text: mask_text(text, pnr))
+
+
+def _write_json(document: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.command(epilog=EPILOG)(explain)
+    app.command(epilog=EPILOG)(compare)
+    app.command(epilog=EPILOG)(replay)
+    app.add_typer(relations_app, name="relations")
