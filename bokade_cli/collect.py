@@ -12,7 +12,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import httpx
@@ -89,13 +89,13 @@ class Collector:
         if call1 is not None:
             first = await call1
         if logic == "current" and first is not None:
-            already = _called_by_call1(first)
+            already = called_by_call1(first)
             for index, address in enumerate(relations):
                 status = already.get(address.casefold())
                 if status is None:
                     call2.append(call("call2", SCHEDULING, address, index))
                 else:
-                    skipped[index] = _skipped(address, status)
+                    skipped[index] = skipped_call2(address, status)
         done2 = {r.logical_address.casefold(): r for r in await asyncio.gather(*call2)}
         ordered2 = [
             skipped.get(i) or done2[a.casefold()]
@@ -152,14 +152,14 @@ class Collector:
         return result(outcome="ok", records=parsed.records, sources=sources, notes=parsed.notes)
 
 
-def _called_by_call1(call1: CallResult) -> dict[str, SourceStatus]:
+def called_by_call1(call1: CallResult) -> dict[str, SourceStatus]:
     """Facilities call1's aggregator called, whatever their status; none if call1 failed."""
     if not call1.answered:
         return {}
     return {s.logical_address.strip().casefold(): s for s in call1.sources}
 
 
-def _skipped(address: str, status: SourceStatus) -> CallResult:
+def skipped_call2(address: str, status: SourceStatus) -> CallResult:
     if status.failed:
         message = (
             f"not called: call1 already called it and it failed there ({status.status}"
@@ -252,3 +252,27 @@ def judged(
         calls=calls,
         appointments=tuple(judge(records, now)),
     )
+
+
+def scrubbed_calls(
+    calls: tuple[CallResult, ...], scrub: Callable[[str], str]
+) -> tuple[CallResult, ...]:
+    """The calls with every free text from the platform passed through `scrub` (masking)."""
+
+    def text(value: str | None) -> str | None:
+        return scrub(value) if value is not None else None
+
+    return tuple(
+        replace(
+            call,
+            message=text(call.message),
+            hint=text(call.hint),
+            notes=tuple(scrub(n) for n in call.notes),
+            sources=tuple(replace(s, error=text(s.error)) for s in call.sources),
+        )
+        for call in calls
+    )
+
+
+def scrubbed(result: CollectionResult, scrub: Callable[[str], str]) -> CollectionResult:
+    return replace(result, calls=scrubbed_calls(result.calls, scrub))

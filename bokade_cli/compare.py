@@ -18,11 +18,11 @@ from bokade_cli.checks import call_of, hsa_key, source_of
 # NOTE: the collector's own exclusion rule and skip message, so derived calls match a live run.
 from bokade_cli.collect import (
     Subject,
-    _called_by_call1,
-    _skipped,
+    called_by_call1,
     collector_for,
     judged,
     make_client,
+    skipped_call2,
     unique_relations,
 )
 from bokade_cli.config import Profile
@@ -98,9 +98,9 @@ def calls_for_logic(
     if logic == "legacy":
         return tuple(_direct(direct, a) for a in addresses) + call3
     assert call1 is not None
-    already = _called_by_call1(call1)
+    already = called_by_call1(call1)
     ordered = [
-        _skipped(a, already[a.casefold()]) if a.casefold() in already else _direct(direct, a)
+        skipped_call2(a, already[a.casefold()]) if a.casefold() in already else _direct(direct, a)
         for a in addresses
     ]
     return (call1, *ordered, *call3)

@@ -453,3 +453,22 @@ def test_collect_uses_the_profile_and_relations_file(
         r.headers["x-rivta-original-serviceconsumer-hsaid"] == "SE5565594230-B9P"
         for _c, _a, r in platform.requests
     )
+
+
+def test_a_producer_quoting_the_number_is_masked_in_every_output(platform: Any, collect: Any) -> None:
+    platform.set(
+        "GetSubjectOfCareSchedule",
+        AGGREGATOR,
+        fault("No patient 191212121212 (19121212-1212, 121212-1212) in the booking system"),
+        status=500,
+    )
+    _empty_call3(platform)
+    forms = ("191212121212", "19121212-1212", "121212-1212", "1212121212")
+    for fmt in ("json", "table"):
+        result = collect("-v", fmt=fmt)
+        assert result.exit_code == 3
+        assert "19121212-****" in result.stdout
+        for form in forms:
+            assert form not in result.stdout and form not in result.stderr
+    unmasked = collect("--unmask")
+    assert "191212121212" in unmasked.doc["calls"][0]["message"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -29,11 +27,10 @@ from bokade_cli.commands.common import (
     relations_from,
     run_collect,
 )
-from bokade_cli.commands.support import SaveCaptureOption, run_collect_captured
+from bokade_cli.commands.support import SaveCaptureOption
 
 if TYPE_CHECKING:
-    from bokade_cli.config import Profile
-    from bokade_cli.personnummer import Personnummer
+    pass
 
 
 def collect(
@@ -62,7 +59,9 @@ def collect(
         moment = parse_now(now)
         settings = load_profile(config, profile, {"base_url": base_url})
         relations = relations_from(relation, relations_file, settings)
-        code = _run(settings, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture)
+        code = run_collect(
+            settings, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture
+        )
     raise typer.Exit(code)
 
 
@@ -97,26 +96,10 @@ def demo(
             )
             pnr = parse_personnummer(loaded.citizen)
             relations = list(loaded.relations)
-            code = _run(profile, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture)
+            code = run_collect(
+                profile, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture
+            )
     raise typer.Exit(code)
-
-
-def _run(
-    profile: Profile,
-    pnr: Personnummer,
-    relations: list[str],
-    logic: LogicChoice,
-    now: datetime,
-    fmt: OutputFormat,
-    unmask: bool,
-    verbose: bool,
-    save_capture: Path | None,
-) -> int:
-    """run_collect, or with --save-capture the same run that also writes the capture (#4)."""
-    args = (profile, pnr, relations, logic, now, fmt, unmask, verbose)
-    if save_capture is None:
-        return run_collect(*args)
-    return run_collect_captured(*args, save_capture)
 
 
 def register(app: typer.Typer) -> None:

@@ -68,7 +68,11 @@ RelationOption = Annotated[
 ]
 RelationsFileOption = Annotated[
     Path | None,
-    typer.Option("--relations", help="File of relation HSA-ids, one per line."),
+    typer.Option(
+        "--relations",
+        help="File of relation HSA-ids (one per line) or a TOML file of relation events "
+        "(see `bokade relations explain`).",
+    ),
 ]
 ProfileOption = Annotated[
     str | None, typer.Option("--profile", "-p", envvar="BOKADE_PROFILE", help="Profile name.")
@@ -194,6 +198,50 @@ def print_result(result: CollectionResult, fmt: OutputFormat, verbose: bool) -> 
         render_table(result, data_console(), verbose=verbose)
 
 
+def subject_label(pnr: Personnummer, unmask: bool) -> str:
+    return pnr.digits[:8] + "-" + pnr.digits[8:] if unmask else pnr.masked
+
+
+def scrubber(pnr: Personnummer, unmask: bool) -> Callable[[str], str]:
+    """Masks every written form of the number in a text, unless the user asked --unmask."""
+    from bokade_cli.personnummer import mask_text
+
+    return (lambda text: text) if unmask else (lambda text: mask_text(text, pnr))
+
+
+def note_capture(path: Path | None, fmt: OutputFormat) -> None:
+    if path is not None and fmt is not OutputFormat.json:
+        Console(stderr=True, highlight=False).print(
+            f"Capture written to {path} (personnummer masked).", markup=False
+        )
+
+
+def collect_result(
+    profile: Profile,
+    pnr: Personnummer,
+    relations: list[str],
+    logic: LogicChoice,
+    now: datetime,
+    fmt: OutputFormat,
+    unmask: bool,
+    verbose: bool,
+    save_capture: Path | None = None,
+) -> CollectionResult:
+    """One collection, judged, with producers' texts masked too; the capture file if asked."""
+    from bokade_cli.capture import collect_captured
+    from bokade_cli.collect import scrubbed
+
+    scrub = scrubber(pnr, unmask)
+    label = subject_label(pnr, unmask)
+    on_event = event_printer(verbose, scrub)
+    result = collect_captured(
+        profile, pnr, label, relations, logic.value, now, save_capture, on_event
+    )
+    note_capture(save_capture, fmt)
+    # NOTE: a producer's fault text may quote the number; it is masked like everything else.
+    return scrubbed(result, scrub)
+
+
 def run_collect(
     profile: Profile,
     pnr: Personnummer,
@@ -203,23 +251,9 @@ def run_collect(
     fmt: OutputFormat,
     unmask: bool,
     verbose: bool,
+    save_capture: Path | None = None,
 ) -> int:
     """Collect, judge, print; return the exit code. Shared by `collect` and `demo`."""
-    from bokade_cli.collect import Subject, collect_once
-    from bokade_cli.personnummer import mask_text
-
-    def scrub(text: str) -> str:
-        return text if unmask else mask_text(text, pnr)
-
-    label = pnr.digits[:8] + "-" + pnr.digits[8:] if unmask else pnr.masked
-    result = collect_once(
-        profile,
-        Subject(pnr.digits, pnr.type_oid),
-        label,
-        relations,
-        logic.value,
-        now,
-        on_event=event_printer(verbose, scrub),
-    )
+    result = collect_result(profile, pnr, relations, logic, now, fmt, unmask, verbose, save_capture)
     print_result(result, fmt, verbose)
     return exit_code_of(result)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,21 +22,25 @@ from bokade_cli.commands.common import (
     RelationsFileOption,
     UnmaskOption,
     VerboseOption,
+    collect_result,
     data_console,
     errors,
     event_printer,
     exit_code_of,
     fail,
     load_profile,
+    note_capture,
     parse_now,
     print_result,
     read_personnummer,
     relations_from,
+    scrubber,
+    subject_label,
 )
 
 if TYPE_CHECKING:
     from bokade_cli.config import Profile
-    from bokade_cli.models import CallResult, CollectionResult
+    from bokade_cli.models import CallResult
     from bokade_cli.personnummer import Personnummer
 
 PnrArgument = Annotated[
@@ -95,7 +98,17 @@ def explain(
         moment = parse_now(now)
         settings = load_profile(config, profile, {"base_url": base_url})
         relations = relations_from(relation, relations_file, settings)
-        result = _collected(settings, pnr, relations, moment, fmt, unmask, verbose, save_capture)
+        result = collect_result(
+            settings,
+            pnr,
+            relations,
+            LogicChoice.current,
+            moment,
+            fmt,
+            unmask,
+            verbose,
+            save_capture,
+        )
         explanation = explain_result(result, unique_relations(relations), query)
         if fmt is OutputFormat.json:
             _write_json(explanation_document(explanation))
@@ -148,7 +161,7 @@ def compare(
         settings = load_profile(config, profile, {"base_url": base_url})
         relations = relations_from(relation, relations_file, settings)
         calls = _all_calls(settings, pnr, relations, moment, fmt, unmask, verbose, save_capture)
-        comparison = compare_calls(calls, relations, _label(pnr, unmask), moment)
+        comparison = compare_calls(calls, relations, subject_label(pnr, unmask), moment)
         if fmt is OutputFormat.json:
             _write_json(comparison_document(comparison))
         else:
@@ -222,45 +235,6 @@ def relations_explain(
             render_relations(relations, str(file), data_console())
 
 
-def run_collect_captured(
-    profile: Profile,
-    pnr: Personnummer,
-    relations: list[str],
-    logic: LogicChoice,
-    now: datetime,
-    fmt: OutputFormat,
-    unmask: bool,
-    verbose: bool,
-    save_capture: Path,
-) -> int:
-    """`collect`/`demo --save-capture`: run_collect, plus the capture file."""
-    result = _collected(profile, pnr, relations, now, fmt, unmask, verbose, save_capture, logic)
-    print_result(result, fmt, verbose)
-    return exit_code_of(result)
-
-
-def _collected(
-    profile: Profile,
-    pnr: Personnummer,
-    relations: list[str],
-    now: datetime,
-    fmt: OutputFormat,
-    unmask: bool,
-    verbose: bool,
-    save_capture: Path | None,
-    logic: LogicChoice = LogicChoice.current,
-) -> CollectionResult:
-    from bokade_cli.capture import collect_captured
-
-    on_event = event_printer(verbose, _scrubber(pnr, unmask))
-    label = _label(pnr, unmask)
-    result = collect_captured(
-        profile, pnr, label, relations, logic.value, now, save_capture, on_event
-    )
-    _saved(save_capture, fmt)
-    return result
-
-
 def _all_calls(
     profile: Profile,
     pnr: Personnummer,
@@ -272,26 +246,14 @@ def _all_calls(
     save_capture: Path | None,
 ) -> tuple[CallResult, ...]:
     from bokade_cli.capture import collect_all_captured
+    from bokade_cli.collect import scrubbed_calls
 
-    on_event = event_printer(verbose, _scrubber(pnr, unmask))
-    calls = collect_all_captured(profile, pnr, relations, now, save_capture, on_event)
-    _saved(save_capture, fmt)
-    return calls
-
-
-def _saved(path: Path | None, fmt: OutputFormat) -> None:
-    if path is not None and fmt is not OutputFormat.json:
-        typer.echo(f"Capture written to {path} (personnummer masked).", err=True)
-
-
-def _label(pnr: Personnummer, unmask: bool) -> str:
-    return pnr.digits[:8] + "-" + pnr.digits[8:] if unmask else pnr.masked
-
-
-def _scrubber(pnr: Personnummer, unmask: bool) -> Callable[[str], str]:
-    from bokade_cli.personnummer import mask_text
-
-    return (lambda text: text) if unmask else (lambda text: mask_text(text, pnr))
+    scrub = scrubber(pnr, unmask)
+    calls = collect_all_captured(
+        profile, pnr, relations, now, save_capture, event_printer(verbose, scrub)
+    )
+    note_capture(save_capture, fmt)
+    return scrubbed_calls(calls, scrub)
 
 
 def _write_json(document: object) -> None:
