@@ -1,0 +1,176 @@
+"""Smoke's local checks and its step type: the client certificate and the TCP/TLS handshake."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from bokade_cli.certinfo import format_name, read_certificate
+from bokade_cli.config import Profile
+from bokade_cli.errors import ConfigError
+
+StepVerdict = Literal["pass", "warn", "fail", "skip"]
+EXPIRY_WARNING_DAYS = 30  # SITHS function certificates take weeks to renew: warn early
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # config, certificate, endpoint, call1, call2, call3-v3, call3-v2, ping:ADDRESS
+    title: str
+    verdict: StepVerdict
+    elapsed_ms: int = 0
+    detail: str = ""
+    hint: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+TITLES = {
+    "config": "configuration",
+    "certificate": "client certificate",
+    "endpoint": "TCP/TLS handshake",
+    "call1": "call1 GetSubjectOfCareSchedule, aggregator",
+    "call2": "call2 GetSubjectOfCareSchedule, facility",
+    "call3-v3": "call3-v3 GetCareContacts v3, aggregator",
+    "call3-v2": "call3-v2 GetCareContacts v2, aggregator",
+}
+
+
+def title(key: str) -> str:
+    return TITLES.get(key) or f"PingForConfiguration {key.removeprefix('ping:')}"
+
+
+def elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def certificate_step(profile: Profile) -> Step:
+    """The certificate the platform will see: HSA-id (serialNumber), issuer, days to expiry."""
+    started = time.perf_counter()
+    name = title("certificate")
+    cert_file = profile.tls.cert_file
+    if cert_file is None:
+        https = urlsplit(profile.base_url or "").scheme == "https"
+        if https:
+            return Step(
+                "certificate",
+                name,
+                "warn",
+                detail="no client certificate configured (tls.cert_file)",
+                hint="The platform requires mutual TLS: set tls.cert_file to the SITHS function certificate.",
+            )
+        return Step("certificate", name, "skip", detail="no client certificate (plain HTTP)")
+    try:
+        info = read_certificate(cert_file)
+    except ConfigError as exc:
+        return Step("certificate", name, "fail", elapsed_ms(started), exc.message, exc.hint)
+    now = datetime.now(UTC)
+    days = info.days_left(now)
+    data = {
+        "serial_number": info.serial_number,
+        "subject": format_name(info.subject),
+        "issuer": format_name(info.issuer),
+        "not_before": info.not_before.isoformat(),
+        "not_after": info.not_after.isoformat(),
+        "days_left": days,
+    }
+    detail = (
+        f"serialNumber {info.serial_number or '(none)'}; subject {data['subject']}; "
+        f"issuer {data['issuer']}; expires {info.not_after:%Y-%m-%d} ({days} days)"
+    )
+    verdict: StepVerdict = "pass"
+    hint = None
+    if now < info.not_before:
+        verdict, hint = "fail", f"The certificate is not valid before {info.not_before:%Y-%m-%d}."
+    elif now >= info.not_after:
+        verdict, hint = "fail", "The certificate has expired: install the renewed one."
+    elif info.serial_number is None:
+        verdict = "warn"
+        hint = "The platform takes the consumer HSA-id from the subject serialNumber (VP002 without it)."
+    elif days < EXPIRY_WARNING_DAYS:
+        verdict = "warn"
+        hint = f"The certificate expires within {EXPIRY_WARNING_DAYS} days: order its renewal now."
+    return Step("certificate", name, verdict, elapsed_ms(started), detail, hint, data)
+
+
+async def endpoint_step(profile: Profile) -> Step:
+    """TCP connect and, for https, the TLS handshake with the profile's own context."""
+    url = urlsplit(profile.base_url or "")
+    https = url.scheme == "https"
+    host, port = url.hostname or "", url.port or (443 if https else 80)
+    name = f"{'TLS handshake' if https else 'TCP connect'} {host}:{port}"
+    started = time.perf_counter()
+    try:
+        context = _client_context(profile) if https else None
+        connect = asyncio.open_connection(
+            host, port, ssl=context, server_hostname=host if https else None
+        )
+        _reader, writer = await asyncio.wait_for(connect, profile.connect_timeout_s)
+    except ConfigError as exc:
+        return Step("endpoint", name, "fail", elapsed_ms(started), exc.message, exc.hint)
+    except (OSError, TimeoutError) as exc:
+        detail, hint = _connect_failure(exc, profile)
+        return Step("endpoint", name, "fail", elapsed_ms(started), detail, hint)
+    elapsed = elapsed_ms(started)
+    try:
+        return _connected(writer, https, name, elapsed)
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (OSError, ssl.SSLError):
+            pass  # a server that drops the connection first is not this step's concern
+
+
+def _client_context(profile: Profile) -> ssl.SSLContext:
+    from bokade_cli.tls import build_ssl_context
+
+    return build_ssl_context(profile.tls)
+
+
+def _connected(writer: asyncio.StreamWriter, https: bool, name: str, elapsed: int) -> Step:
+    if not https:
+        detail = "connected; plain HTTP: no TLS and no client certificate"
+        return Step("endpoint", name, "pass", elapsed, detail)
+    tls: ssl.SSLObject = writer.get_extra_info("ssl_object")
+    peer = tls.getpeercert() or {}
+    subject = ", ".join(f"{k}={v}" for rdn in peer.get("subject", ()) for k, v in rdn)
+    not_after = peer.get("notAfter")
+    days = None
+    if isinstance(not_after, str):
+        days = int((ssl.cert_time_to_seconds(not_after) - time.time()) // 86400)
+    cipher = tls.cipher()
+    detail = f"{tls.version()} {cipher[0] if cipher else ''}; server {subject or '(no subject)'}"
+    data = {"tls_version": tls.version(), "server_subject": subject, "server_days_left": days}
+    if days is not None and days < EXPIRY_WARNING_DAYS:
+        hint = "The platform's server certificate expires soon; expect a new CA chain."
+        return Step(
+            "endpoint", name, "warn", elapsed, f"{detail}; expires in {days} days", hint, data
+        )
+    return Step("endpoint", name, "pass", elapsed, detail, None, data)
+
+
+def _connect_failure(exc: BaseException, profile: Profile) -> tuple[str, str]:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"the server certificate is not trusted: {exc.verify_message}",
+            "Set tls.ca_file to the CA that issued the platform's certificate.",
+        )
+    if isinstance(exc, ssl.SSLError):
+        return (
+            f"TLS handshake failed: {exc.reason or exc}",
+            "Check the client certificate and key, and that the endpoint speaks TLS.",
+        )
+    if isinstance(exc, TimeoutError):
+        return (
+            f"no connection within {profile.connect_timeout_s:g} s",
+            "Check base_url, firewalls on the way and connect_timeout_s.",
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused", "Check base_url's host and port, and that the endpoint is up."
+    return f"cannot connect: {exc}", "Check base_url's host name and the network path."
