@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bokade_cli.errors import InputError
-from bokade_cli.relation_events import EVENTS, Event, relations_from_events
+from bokade_cli.support.relation_events import EVENTS, Event, relations_from_events
 
 _KEYS = {"date", "facility", "event", "facility_name", "note"}
 _HINT = "The relation events format is described in sample_configs/relations/relation-events.toml."

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bokade_cli.finding_codes import MISSING_CODES
+from bokade_cli.support.finding_codes import MISSING_CODES
 from tests.support_sim import CLINIC_RELATIONS, PNR, PNR_FORMS, invoke, relation_args, serving
 
 

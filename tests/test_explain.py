@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bokade_cli.finding_codes import FINDING_CODES
+from bokade_cli.support.finding_codes import FINDING_CODES
 from tests.support_sim import CLINIC_RELATIONS, DATA, PNR, PNR_FORMS, invoke, relation_args, serving
 
 F002, A001, R003 = "SE2321000016-F002", "SE2321000016-A001", "SE2321000016-R003"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bokade_cli.errors import InputError
-from bokade_cli.junit import JUnitCase, junit_document, write_junit
+from bokade_cli.ops.junit import JUnitCase, junit_document, write_junit
 
 WHEN = datetime.fromisoformat("2026-11-26T12:00:00+01:00")
 CASES = [

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
-from bokade_cli.certinfo import parse_der, read_certificate
 from bokade_cli.cli import app
 from bokade_cli.errors import ConfigError
+from bokade_cli.ops.certinfo import parse_der, read_certificate
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
 from tests.conftest import PNR
 

@@ -228,8 +228,8 @@ def collect_result(
     save_capture: Path | None = None,
 ) -> CollectionResult:
     """One collection, judged, with producers' texts masked too; the capture file if asked."""
-    from bokade_cli.capture import collect_captured
     from bokade_cli.collect import scrubbed
+    from bokade_cli.support.capture import collect_captured
 
     scrub = scrubber(pnr, unmask)
     label = subject_label(pnr, unmask)

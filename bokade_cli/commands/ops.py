@@ -106,12 +106,12 @@ def smoke(
     """
     code = 0
     with errors(fmt, debug):
-        from bokade_cli.junit import junit_document, write_junit
+        from bokade_cli.ops.junit import junit_document, write_junit
+        from bokade_cli.ops.reporting import open_output
+        from bokade_cli.ops.smoke import SmokeRequest, run_smoke
+        from bokade_cli.ops.smokereport import render_smoke, smoke_document, smoke_junit
         from bokade_cli.personnummer import mask_text, parse_personnummer
-        from bokade_cli.reporting import open_output
         from bokade_cli.rules import local_now
-        from bokade_cli.smoke import SmokeRequest, run_smoke
-        from bokade_cli.smokereport import render_smoke, smoke_document, smoke_junit
 
         number = parse_personnummer(pnr) if pnr else None
 
@@ -188,11 +188,11 @@ def batch(
     code = 0
     error_format = OutputFormat.table if fmt is BatchFormat.table else OutputFormat.json
     with errors(error_format, debug):
-        from bokade_cli.batch import CaseResult, run_batch
-        from bokade_cli.batchfile import load_batch
-        from bokade_cli.batchreport import batch_document, batch_junit, case_json, render_batch
-        from bokade_cli.junit import check_writable, junit_document, write_junit
-        from bokade_cli.reporting import BatchProgress, open_output
+        from bokade_cli.ops.batch import CaseResult, run_batch
+        from bokade_cli.ops.batchfile import load_batch
+        from bokade_cli.ops.batchreport import batch_document, batch_junit, case_json, render_batch
+        from bokade_cli.ops.junit import check_writable, junit_document, write_junit
+        from bokade_cli.ops.reporting import BatchProgress, open_output
 
         plan = load_batch(file)
         moment = parse_now(now)

@@ -87,9 +87,9 @@ def explain(
     code = 0
     with errors(fmt, debug):
         from bokade_cli.collect import unique_relations
-        from bokade_cli.explain import Query
-        from bokade_cli.explain import explain as explain_result
-        from bokade_cli.support_render import explanation_document, render_explanation
+        from bokade_cli.support.explain import Query
+        from bokade_cli.support.explain import explain as explain_result
+        from bokade_cli.support.render import explanation_document, render_explanation
 
         if not booking_id and not facility:
             fail("say which appointment: give --booking-id or --facility", _QUERY_HINT)
@@ -153,8 +153,8 @@ def compare(
     """Show which logic (current, target, legacy) shows each appointment, and what target loses."""
     code = 0
     with errors(fmt, debug):
-        from bokade_cli.compare import compare as compare_calls
-        from bokade_cli.support_render import comparison_document, render_comparison
+        from bokade_cli.support.compare import compare as compare_calls
+        from bokade_cli.support.render import comparison_document, render_comparison
 
         pnr = read_personnummer(personnummer)
         moment = parse_now(now)
@@ -185,8 +185,8 @@ def replay(
     code = 0
     with errors(fmt, debug):
         from bokade_cli.collect import judged
-        from bokade_cli.replay import captured_now, load_capture, replay_calls
         from bokade_cli.rules import local_now
+        from bokade_cli.support.replay import captured_now, load_capture, replay_calls
 
         document = load_capture(file)
         chosen = logic.value if logic else document.get("logic")
@@ -218,9 +218,9 @@ def relations_explain(
 ) -> None:
     """Show which relations exist after a citizen's relation events, and the rule behind each."""
     with errors(fmt, debug):
-        from bokade_cli.relation_events import relations_from_events
         from bokade_cli.relations import load_events
-        from bokade_cli.support_render import relations_document, render_relations
+        from bokade_cli.support.relation_events import relations_from_events
+        from bokade_cli.support.render import relations_document, render_relations
 
         day = None
         if as_of is not None:
@@ -245,8 +245,8 @@ def _all_calls(
     verbose: bool,
     save_capture: Path | None,
 ) -> tuple[CallResult, ...]:
-    from bokade_cli.capture import collect_all_captured
     from bokade_cli.collect import scrubbed_calls
+    from bokade_cli.support.capture import collect_all_captured
 
     scrub = scrubber(pnr, unmask)
     calls = collect_all_captured(

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bokade_cli.batch import BatchRun, CaseResult
-from bokade_cli.junit import JUnitCase
+from bokade_cli.ops.batch import BatchRun, CaseResult
+from bokade_cli.ops.junit import JUnitCase
 from bokade_cli.personnummer import mask_text
 from bokade_cli.render import render_stats, summary_counts, to_document
 from bokade_cli.stats import stats_document, sum_stats

@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bokade_cli import known_causes
-from bokade_cli.checks import Finding, call3_checks, facility_checks, failures, hsa_key
 from bokade_cli.models import Appointment, CollectionResult
 from bokade_cli.rules import parse_time
+from bokade_cli.support import known_causes
+from bokade_cli.support.checks import Finding, call3_checks, facility_checks, failures, hsa_key
 
 
 @dataclass(frozen=True)

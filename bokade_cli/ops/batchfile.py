@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from bokade_cli.errors import InputError
-from bokade_cli.expectations import Expectations, build, parse_expectations
 from bokade_cli.models import Logic
+from bokade_cli.ops.expectations import Expectations, build, parse_expectations
 from bokade_cli.relations import load_relations_file
 
 _CASE_KEYS = (

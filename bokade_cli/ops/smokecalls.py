@@ -16,10 +16,10 @@ from bokade_cli.collect import SCHEDULING, Subject, collector_for, make_client
 from bokade_cli.config import Profile
 from bokade_cli.errors import CallError
 from bokade_cli.models import CallResult
+from bokade_cli.ops.ping import ping
+from bokade_cli.ops.smokesteps import Step, title
 from bokade_cli.personnummer import Personnummer
-from bokade_cli.ping import ping
 from bokade_cli.rules import local_now
-from bokade_cli.smokesteps import Step, title
 from bokade_cli.soap import SoapClient
 
 

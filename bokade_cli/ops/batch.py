@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from bokade_cli.batchfile import Batch, Case
 from bokade_cli.collect import Subject, collector_for, judged, make_client
 from bokade_cli.config import Profile
 from bokade_cli.errors import BokadeError, ExitCode, InvalidPersonnummer
-from bokade_cli.expectations import unmet
 from bokade_cli.models import CollectionResult
+from bokade_cli.ops.batchfile import Batch, Case
+from bokade_cli.ops.expectations import unmet
 from bokade_cli.personnummer import Personnummer, mask_text, parse_personnummer
 from bokade_cli.soap import SoapClient
 from bokade_cli.stats import Stats, compute_stats

@@ -16,12 +16,12 @@ from typing import Any
 
 from bokade_cli import __version__
 from bokade_cli.collect import Subject, collect_once, unique_relations
-from bokade_cli.compare import collect_all
 from bokade_cli.config import Profile
 from bokade_cli.errors import InputError
 from bokade_cli.models import CallResult, CollectionResult, Logic
 from bokade_cli.personnummer import Personnummer, mask_text
 from bokade_cli.soap import Exchange
+from bokade_cli.support.compare import collect_all
 
 FORMAT = "bokade-capture"
 FORMAT_VERSION = 1

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from bokade_cli.certinfo import format_name, read_certificate
 from bokade_cli.config import Profile
 from bokade_cli.errors import ConfigError
+from bokade_cli.ops.certinfo import format_name, read_certificate
 
 StepVerdict = Literal["pass", "warn", "fail", "skip"]
 EXPIRY_WARNING_DAYS = 30  # SITHS function certificates take weeks to renew: warn early

@@ -9,12 +9,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bokade_cli.compare import LOGICS, Comparison
-from bokade_cli.explain import Explanation
 from bokade_cli.models import CallResult
-from bokade_cli.relation_events import Relation
 from bokade_cli.render import SCHEMA_VERSION, render_stats, to_document
 from bokade_cli.stats import compute_stats, stats_document
+from bokade_cli.support.compare import LOGICS, Comparison
+from bokade_cli.support.explain import Explanation
+from bokade_cli.support.relation_events import Relation
 
 _KIND_STYLE = {"verdict": "bold", "check": "cyan", "hint": "yellow"}
 _ANSWER = {

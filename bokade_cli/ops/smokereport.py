@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bokade_cli.junit import JUnitCase
-from bokade_cli.smoke import SmokeReport
-from bokade_cli.smokesteps import Step
+from bokade_cli.ops.junit import JUnitCase
+from bokade_cli.ops.smoke import SmokeReport
+from bokade_cli.ops.smokesteps import Step
 
 SCHEMA_VERSION = 1
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}

@@ -20,7 +20,7 @@ from bokade_cli.errors import InputError
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from bokade_cli.batch import CaseResult
+    from bokade_cli.ops.batch import CaseResult
 
 FILE_WIDTH = 140  # a table written to a file is read in an editor, not a terminal
 
@@ -108,7 +108,7 @@ class BatchProgress:
             self._bar.stop()
 
     def case_done(self, result: CaseResult) -> None:
-        from bokade_cli.batchreport import progress_line
+        from bokade_cli.ops.batchreport import progress_line
 
         self.done += 1
         self.failed += result.status in ("failed", "error")

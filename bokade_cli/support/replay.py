@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bokade_cli.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
-from bokade_cli.compare import CALL3, calls_for_logic
 from bokade_cli.contracts import CONTRACTS
 from bokade_cli.contracts.processing_status import parse_processing_status
 from bokade_cli.errors import CallError, InputError, InvalidResponse
 from bokade_cli.models import CallResult, Logic
 from bokade_cli.soap import interpret
+from bokade_cli.support.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
+from bokade_cli.support.compare import CALL3, calls_for_logic
 
 _HINT = "Give a file written by `bokade collect --save-capture` (or compare/demo)."
 

@@ -15,10 +15,17 @@ from pathlib import Path
 
 from bokade_cli.config import Settings, check, describe, load_settings
 from bokade_cli.errors import ConfigError
+from bokade_cli.ops.reporting import scrub_tree
+from bokade_cli.ops.smokecalls import call_steps
+from bokade_cli.ops.smokesteps import (
+    TITLES,
+    Step,
+    certificate_step,
+    elapsed_ms,
+    endpoint_step,
+    title,
+)
 from bokade_cli.personnummer import Personnummer
-from bokade_cli.reporting import scrub_tree
-from bokade_cli.smokecalls import call_steps
-from bokade_cli.smokesteps import TITLES, Step, certificate_step, elapsed_ms, endpoint_step, title
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bokade_cli.checks import call_of, hsa_key, source_of
-
 # NOTE: the collector's own exclusion rule and skip message, so derived calls match a live run.
 from bokade_cli.collect import (
     Subject,
@@ -28,6 +26,7 @@ from bokade_cli.collect import (
 from bokade_cli.config import Profile
 from bokade_cli.models import CALL_PRIORITY, Appointment, CallResult, CollectionResult, Logic
 from bokade_cli.soap import Exchange
+from bokade_cli.support.checks import call_of, hsa_key, source_of
 
 LOGICS: tuple[Logic, ...] = ("current", "target", "legacy")
 CALL3 = ("call3-v3", "call3-v2")

@@ -1,0 +1,1 @@
+"""Support diagnostics: explain, compare, relation events, capture and replay (no Typer here)."""
