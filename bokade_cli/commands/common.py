@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
 from bokade_cli.errors import BokadeError, ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from bokade_cli.config import Profile
     from bokade_cli.models import CollectionResult
     from bokade_cli.personnummer import Personnummer
@@ -109,6 +110,8 @@ def errors(fmt: OutputFormat, debug: bool, scrub: Callable[[str], str] = str) ->
 
 
 def report(fmt: OutputFormat, code: str, message: str, hint: str) -> None:
+    from rich.console import Console
+
     if fmt is OutputFormat.json:
         doc = {"error": {"code": code, "message": message, "hint": hint or None}}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
@@ -175,6 +178,8 @@ def exit_code_of(result: CollectionResult) -> int:
 
 
 def event_printer(verbose: bool, scrub: Callable[[str], str]) -> Callable[[str], None] | None:
+    from rich.console import Console
+
     if not verbose:
         return None
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -183,6 +188,8 @@ def event_printer(verbose: bool, scrub: Callable[[str], str]) -> Callable[[str],
 
 def data_console() -> Console:
     """stdout for tables: on a terminal its width; in a file or pipe wide enough to read."""
+    from rich.console import Console
+
     console = Console(highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(highlight=False, width=140)
@@ -210,6 +217,8 @@ def scrubber(pnr: Personnummer, unmask: bool) -> Callable[[str], str]:
 
 
 def note_capture(path: Path | None, fmt: OutputFormat) -> None:
+    from rich.console import Console
+
     if path is not None and fmt is not OutputFormat.json:
         Console(stderr=True, highlight=False).print(
             f"Capture written to {path} (personnummer masked).", markup=False

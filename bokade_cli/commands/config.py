@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
 
 from bokade_cli.commands.common import (
     ConfigOption,
@@ -34,6 +33,8 @@ def config_show(
     debug: DebugOption = False,
 ) -> None:
     """Print the effective settings and where each came from (secrets redacted)."""
+    from rich.console import Console
+
     with errors(fmt, debug):
         from bokade_cli.config import describe, load_settings
 
@@ -58,6 +59,8 @@ def config_check(
     debug: DebugOption = False,
 ) -> None:
     """Check the configuration; exit 5 when something is wrong."""
+    from rich.console import Console
+
     with errors(OutputFormat.table, debug):
         from bokade_cli.config import check, load_settings
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from bokade_cli.commands.common import (
     DebugOption,
@@ -37,6 +36,8 @@ def simulator_serve(
     debug: DebugOption = False,
 ) -> None:
     """Serve a scenario as a stand-alone platform endpoint until Ctrl-C."""
+    from rich.console import Console
+
     with errors(OutputFormat.table, debug):
         from bokade_cli.simulator import Simulator, load_scenario, serve_forever
         from bokade_cli.simulator.tls import server_context
