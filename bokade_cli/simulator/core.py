@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -53,6 +54,7 @@ class Simulator:
 
     def handle(self, body: bytes, headers: Mapping[str, str]) -> Reply:
         """Route one request on LogicalAddress + body namespace; may sleep for injected latency."""
+        started = time.monotonic()
         lowered = {k.lower(): v for k, v in headers.items()}
         extra = {}
         if "x-skltp-correlation-id" in lowered:
@@ -72,8 +74,8 @@ class Simulator:
             )
             return _reply(500, envelopes.fault("soap:Server", text), extra)
         if hsa_key(request.logical_address) == hsa_key(self.scenario.aggregator):
-            return self._aggregate(request, extra)
-        return self._direct(self._answer(request), request, extra)
+            return self._aggregate(request, extra, started)
+        return self._direct(self._answer(request), request, extra, started)
 
     def mock_transport(self) -> httpx.MockTransport:
         """The same handler behind httpx.MockTransport (sync clients; latency blocks the caller)."""
@@ -85,11 +87,11 @@ class Simulator:
 
         return httpx.MockTransport(handler)
 
-    def _aggregate(self, request: Request, extra: dict[str, str]) -> Reply:
+    def _aggregate(self, request: Request, extra: dict[str, str], started: float) -> Reply:
         """Fan out over the engagement index and merge, as the national aggregating services do."""
         own = self.scenario.aggregator_behaviours.get(request.contract)
         if own is not None and producers.fails(own):
-            return self._direct(producers.failure(own), request, extra)
+            return self._direct(producers.failure(own), request, extra, started)
         timeout_ms = self.scenario.aggregation_timeout_ms
         answers: list[tuple[str, Answer]] = []
         for address in self.scenario.engaged(request.citizen, request.contract):
@@ -98,8 +100,7 @@ class Simulator:
         # The producers are called concurrently, so the fan-out costs the slowest of them, capped
         # by the aggregation timeout: one wait here is equivalent to a thread per producer.
         fan_out = min(max((a.delay for _, a in answers), default=0.0), timeout_ms / 1000)
-        if self._stopping.wait((own.latency_ms / 1000 if own else 0.0) + fan_out):
-            return _STOPPED
+        delay = (own.latency_ms / 1000 if own else 0.0) + fan_out
         records: list[StatusRecord] = []
         items: list[str] = []
         for address, answer in answers:
@@ -115,7 +116,8 @@ class Simulator:
                 records.append(StatusRecord(address, True))
                 items.extend(answer.items)
         header = envelopes.processing_status(records, self.current_time())
-        return _reply(200, envelopes.envelope(_body(request, items), header), extra)
+        reply = _reply(200, envelopes.envelope(_body(request, items), header), extra)
+        return _STOPPED if self._wait_until(started, delay) else reply
 
     def _answer(self, request: Request) -> Answer:
         producer = self.scenario.producer(request.logical_address, request.contract)
@@ -134,10 +136,24 @@ class Simulator:
             self._rendered[key] = items
         return Answer(behaviour.latency_ms / 1000, items)
 
-    def _direct(self, answer: Answer, request: Request, extra: dict[str, str]) -> Reply:
-        """Wait out the answer's delay, then send it as the producer does: failures raw."""
-        if self._stopping.wait(None if math.isinf(answer.delay) else answer.delay):
-            return _STOPPED
+    def _direct(
+        self, answer: Answer, request: Request, extra: dict[str, str], started: float
+    ) -> Reply:
+        """Send the answer as the producer does (failures raw), `answer.delay` after arrival."""
+        reply = self._direct_reply(answer, request, extra)
+        return _STOPPED if self._wait_until(started, answer.delay) else reply
+
+    def _wait_until(self, started: float, delay: float) -> bool:
+        """Sleep until `delay` after `started`; True if the simulator stopped meanwhile.
+
+        NOTE: the injected latency counts from the request's arrival, so the simulator's own
+        work (rendering 1,000 bookings takes ~20 ms) does not add to what a scenario asks for.
+        """
+        if math.isinf(delay):
+            return self._stopping.wait(None)
+        return self._stopping.wait(max(0.0, delay - (time.monotonic() - started)))
+
+    def _direct_reply(self, answer: Answer, request: Request, extra: dict[str, str]) -> Reply:
         if answer.failure in ("fault", "no_route"):
             return _reply(500, envelopes.fault("soap:Server", answer.text), extra)
         if answer.failure == "http_status":
