@@ -31,6 +31,10 @@ class Personnummer:
     def masked(self) -> str:
         return f"{self.digits[:8]}-****"
 
+    def shown(self, unmask: bool) -> str:
+        """How reports write the number: masked, or YYYYMMDD-NNNN when the user asked --unmask."""
+        return f"{self.digits[:8]}-{self.digits[8:]}" if unmask else self.masked
+
     @property
     def type_oid(self) -> str:
         """The OID that GetCareContacts' `patientId/type` expects for this kind of number."""

@@ -18,13 +18,12 @@ from bokade_cli.commands.common import (
     ProfileOption,
     RelationOption,
     RelationsFileOption,
+    Run,
     UnmaskOption,
     VerboseOption,
     errors,
-    load_profile,
     parse_now,
-    read_personnummer,
-    relations_from,
+    prepare_run,
     run_collect,
 )
 from bokade_cli.commands.support import SaveCaptureOption
@@ -55,13 +54,20 @@ def collect(
     """Run the collection for one personnummer against a configured platform endpoint."""
     code = 0
     with errors(fmt, debug):
-        pnr = read_personnummer(personnummer)
-        moment = parse_now(now)
-        settings = load_profile(config, profile, {"base_url": base_url})
-        relations = relations_from(relation, relations_file, settings)
-        code = run_collect(
-            settings, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture
+        run = prepare_run(
+            personnummer,
+            now=now,
+            config=config,
+            profile=profile,
+            base_url=base_url,
+            relation=relation,
+            relations_file=relations_file,
+            fmt=fmt,
+            unmask=unmask,
+            verbose=verbose,
+            save_capture=save_capture,
         )
+        code = run_collect(run, logic)
     raise typer.Exit(code)
 
 
@@ -95,10 +101,10 @@ def demo(
                 connect_timeout_s=2.0,
             )
             pnr = parse_personnummer(loaded.citizen)
-            relations = list(loaded.relations)
-            code = run_collect(
-                profile, pnr, relations, logic, moment, fmt, unmask, verbose, save_capture
+            run = Run(
+                profile, pnr, list(loaded.relations), moment, fmt, unmask, verbose, save_capture
             )
+            code = run_collect(run, logic)
     raise typer.Exit(code)
 
 

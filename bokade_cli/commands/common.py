@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -206,7 +207,7 @@ def print_result(result: CollectionResult, fmt: OutputFormat, verbose: bool) -> 
 
 
 def subject_label(pnr: Personnummer, unmask: bool) -> str:
-    return pnr.digits[:8] + "-" + pnr.digits[8:] if unmask else pnr.masked
+    return pnr.shown(unmask)
 
 
 def scrubber(pnr: Personnummer, unmask: bool) -> Callable[[str], str]:
@@ -225,44 +226,73 @@ def note_capture(path: Path | None, fmt: OutputFormat) -> None:
         )
 
 
-def collect_result(
-    profile: Profile,
-    pnr: Personnummer,
-    relations: list[str],
-    logic: LogicChoice,
-    now: datetime,
+@dataclass(frozen=True)
+class Run:
+    """What a collection-based command runs: who, against what, as of when, and how to show it."""
+
+    profile: Profile
+    pnr: Personnummer
+    relations: list[str]
+    now: datetime
+    fmt: OutputFormat
+    unmask: bool = False
+    verbose: bool = False
+    save_capture: Path | None = None
+
+    @property
+    def scrub(self) -> Callable[[str], str]:
+        return scrubber(self.pnr, self.unmask)
+
+    @property
+    def label(self) -> str:
+        return subject_label(self.pnr, self.unmask)
+
+
+def prepare_run(
+    personnummer: str,
+    *,
+    now: str | None,
+    config: Path | None,
+    profile: str | None,
+    base_url: str | None,
+    relation: list[str] | None,
+    relations_file: Path | None,
     fmt: OutputFormat,
     unmask: bool,
     verbose: bool,
     save_capture: Path | None = None,
-) -> CollectionResult:
+) -> Run:
+    """Read and check every input of a collect-like command, in the order errors should show."""
+    pnr = read_personnummer(personnummer)
+    moment = parse_now(now)
+    settings = load_profile(config, profile, {"base_url": base_url})
+    relations = relations_from(relation, relations_file, settings)
+    return Run(settings, pnr, relations, moment, fmt, unmask, verbose, save_capture)
+
+
+def collect_result(run: Run, logic: LogicChoice) -> CollectionResult:
     """One collection, judged, with producers' texts masked too; the capture file if asked."""
     from bokade_cli.collect import scrubbed
     from bokade_cli.support.capture import collect_captured
 
-    scrub = scrubber(pnr, unmask)
-    label = subject_label(pnr, unmask)
-    on_event = event_printer(verbose, scrub)
+    on_event = event_printer(run.verbose, run.scrub)
     result = collect_captured(
-        profile, pnr, label, relations, logic.value, now, save_capture, on_event
+        run.profile,
+        run.pnr,
+        run.label,
+        run.relations,
+        logic.value,
+        run.now,
+        run.save_capture,
+        on_event,
     )
-    note_capture(save_capture, fmt)
+    note_capture(run.save_capture, run.fmt)
     # NOTE: a producer's fault text may quote the number; it is masked like everything else.
-    return scrubbed(result, scrub)
+    return scrubbed(result, run.scrub)
 
 
-def run_collect(
-    profile: Profile,
-    pnr: Personnummer,
-    relations: list[str],
-    logic: LogicChoice,
-    now: datetime,
-    fmt: OutputFormat,
-    unmask: bool,
-    verbose: bool,
-    save_capture: Path | None = None,
-) -> int:
+def run_collect(run: Run, logic: LogicChoice) -> int:
     """Collect, judge, print; return the exit code. Shared by `collect` and `demo`."""
-    result = collect_result(profile, pnr, relations, logic, now, fmt, unmask, verbose, save_capture)
-    print_result(result, fmt, verbose)
+    result = collect_result(run, logic)
+    print_result(result, run.fmt, run.verbose)
     return exit_code_of(result)

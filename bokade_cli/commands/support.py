@@ -20,6 +20,7 @@ from bokade_cli.commands.common import (
     ProfileOption,
     RelationOption,
     RelationsFileOption,
+    Run,
     UnmaskOption,
     VerboseOption,
     collect_result,
@@ -28,20 +29,14 @@ from bokade_cli.commands.common import (
     event_printer,
     exit_code_of,
     fail,
-    load_profile,
     note_capture,
     parse_now,
+    prepare_run,
     print_result,
-    read_personnummer,
-    relations_from,
-    scrubber,
-    subject_label,
 )
 
 if TYPE_CHECKING:
-    from bokade_cli.config import Profile
     from bokade_cli.models import CallResult
-    from bokade_cli.personnummer import Personnummer
 
 PnrArgument = Annotated[
     str, typer.Argument(help="Personnummer or samordningsnummer; - reads stdin.")
@@ -94,22 +89,21 @@ def explain(
         if not booking_id and not facility:
             fail("say which appointment: give --booking-id or --facility", _QUERY_HINT)
         query = Query(booking_id, facility and facility.strip(), *_parse_start(start))
-        pnr = read_personnummer(personnummer)
-        moment = parse_now(now)
-        settings = load_profile(config, profile, {"base_url": base_url})
-        relations = relations_from(relation, relations_file, settings)
-        result = collect_result(
-            settings,
-            pnr,
-            relations,
-            LogicChoice.current,
-            moment,
-            fmt,
-            unmask,
-            verbose,
-            save_capture,
+        run = prepare_run(
+            personnummer,
+            now=now,
+            config=config,
+            profile=profile,
+            base_url=base_url,
+            relation=relation,
+            relations_file=relations_file,
+            fmt=fmt,
+            unmask=unmask,
+            verbose=verbose,
+            save_capture=save_capture,
         )
-        explanation = explain_result(result, unique_relations(relations), query)
+        result = collect_result(run, LogicChoice.current)
+        explanation = explain_result(result, unique_relations(run.relations), query)
         if fmt is OutputFormat.json:
             _write_json(explanation_document(explanation))
         else:
@@ -156,12 +150,21 @@ def compare(
         from bokade_cli.support.compare import compare as compare_calls
         from bokade_cli.support.render import comparison_document, render_comparison
 
-        pnr = read_personnummer(personnummer)
-        moment = parse_now(now)
-        settings = load_profile(config, profile, {"base_url": base_url})
-        relations = relations_from(relation, relations_file, settings)
-        calls = _all_calls(settings, pnr, relations, moment, fmt, unmask, verbose, save_capture)
-        comparison = compare_calls(calls, relations, subject_label(pnr, unmask), moment)
+        run = prepare_run(
+            personnummer,
+            now=now,
+            config=config,
+            profile=profile,
+            base_url=base_url,
+            relation=relation,
+            relations_file=relations_file,
+            fmt=fmt,
+            unmask=unmask,
+            verbose=verbose,
+            save_capture=save_capture,
+        )
+        calls = _all_calls(run)
+        comparison = compare_calls(calls, run.relations, run.label, run.now)
         if fmt is OutputFormat.json:
             _write_json(comparison_document(comparison))
         else:
@@ -235,25 +238,16 @@ def relations_explain(
             render_relations(relations, str(file), data_console())
 
 
-def _all_calls(
-    profile: Profile,
-    pnr: Personnummer,
-    relations: list[str],
-    now: datetime,
-    fmt: OutputFormat,
-    unmask: bool,
-    verbose: bool,
-    save_capture: Path | None,
-) -> tuple[CallResult, ...]:
+def _all_calls(run: Run) -> tuple[CallResult, ...]:
     from bokade_cli.collect import scrubbed_calls
     from bokade_cli.support.capture import collect_all_captured
 
-    scrub = scrubber(pnr, unmask)
+    on_event = event_printer(run.verbose, run.scrub)
     calls = collect_all_captured(
-        profile, pnr, relations, now, save_capture, event_printer(verbose, scrub)
+        run.profile, run.pnr, run.relations, run.now, run.save_capture, on_event
     )
-    note_capture(save_capture, fmt)
-    return scrubbed_calls(calls, scrub)
+    note_capture(run.save_capture, run.fmt)
+    return scrubbed_calls(calls, run.scrub)
 
 
 def _write_json(document: object) -> None:

@@ -166,7 +166,7 @@ async def _run_case(
     def scrub(text: str) -> str:
         return text if run.unmask else mask_text(text, pnr)
 
-    label = f"{pnr.digits[:8]}-{pnr.digits[8:]}" if run.unmask else pnr.masked
+    label = pnr.shown(run.unmask)
 
     def events(message: str) -> None:  # cases interleave: each line names its case
         if on_event is not None:
