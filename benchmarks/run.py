@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scenarios import collection_cases, write_scenario  # noqa: E402
+from scenarios import Case, collection_cases, write_scenario  # noqa: E402
 
 from bokade_cli.collect import Subject, collect_once  # noqa: E402
 from bokade_cli.config import Profile  # noqa: E402
@@ -82,23 +82,33 @@ def median_time(runs: int, action: Callable[[], object]) -> float:
     return statistics.median(times)
 
 
+def _collection_wall(case: Case, folder: Path, runs: int) -> float:
+    path = write_scenario(folder, case)
+    with simulator(path) as base_url:
+        profile = profile_for(base_url)
+
+        def once(profile: Profile = profile, relations: list[str] = case.relation_ids) -> object:
+            return collect_once(profile, SUBJECT, "x", relations, "current", local_now())
+
+        once()  # warm-up: imports, first connections
+        return median_time(runs, once)
+
+
 def bench_collection(quick: bool, folder: Path) -> None:
-    print("Collection wall time ÷ critical path max(call1 + slowest call2, slowest call3)")
+    print("Collection wall time (minus fixed start-up) ÷ critical path")
+    print(
+        "  critical path = max(call1 + slowest call2, slowest call3), from the injected latencies"
+    )
+    runs = 3 if quick else 7
+    # SPEC §6 allows a fixed start-up on top of the critical path: the event loop, the client and
+    # four loopback round trips. Measured as the same collection with no latency and no data.
+    fixed = _collection_wall(Case("empty", [], [], [], aggregator_ms=0), folder, runs)
+    report("fixed start-up (empty, zero-latency collection)", f"{fixed * 1000:.0f} ms", "-", None)
     for case in collection_cases(quick):
-        path = write_scenario(folder, case)
-        with simulator(path) as base_url:
-            profile = profile_for(base_url)
-
-            def once(
-                profile: Profile = profile, relations: list[str] = case.relation_ids
-            ) -> object:
-                return collect_once(profile, SUBJECT, "x", relations, "current", local_now())
-
-            once()  # warm-up: imports, first connections
-            wall = median_time(3 if quick else 7, once)
-        ratio = wall / case.critical_path_s
+        wall = _collection_wall(case, folder, runs)
+        ratio = (wall - fixed) / case.critical_path_s
         report(
-            f"{case.name} ({case.critical_path_s * 1000:.0f} ms path)",
+            f"{case.name} ({case.critical_path_s * 1000:.0f} ms path, {wall * 1000:.0f} ms wall)",
             f"{ratio:.3f}",
             "<= 1.15",
             ratio <= 1.15,

@@ -15,6 +15,7 @@ class Case:
     relations: list[tuple[str, int]]  # direct-only facilities: (hsa_id, latency ms)
     care_sources: list[tuple[str, int]]  # GetCareContacts sources: (hsa_id, latency ms)
     extra_relations: list[str] = field(default_factory=list)
+    aggregator_ms: int = AGGREGATOR_MS
 
     @property
     def relation_ids(self) -> list[str]:
@@ -23,9 +24,9 @@ class Case:
     @property
     def critical_path_s(self) -> float:
         """max(call1 + slowest call2, slowest call3), from the injected latencies alone."""
-        call1 = AGGREGATOR_MS + max((ms for _, ms, _ in self.behind_aggregator), default=0)
+        call1 = self.aggregator_ms + max((ms for _, ms, _ in self.behind_aggregator), default=0)
         call2 = max((ms for _, ms in self.relations), default=0)
-        call3 = AGGREGATOR_MS + max((ms for _, ms in self.care_sources), default=0)
+        call3 = self.aggregator_ms + max((ms for _, ms in self.care_sources), default=0)
         return max(call1 + call2, call3) / 1000
 
 
@@ -70,7 +71,7 @@ def write_scenario(folder: Path, case: Case) -> Path:
     lines = [
         f'description = "benchmark: {case.name}"',
         "[platform]",
-        f"latency_ms = {AGGREGATOR_MS}",
+        f"latency_ms = {case.aggregator_ms}",
         "aggregation_timeout_ms = 20000",
         "[[citizens]]",
         'personnummer = "191212121212"',

@@ -81,10 +81,6 @@ def _parsed(raw: str) -> datetime | None:
         return None
 
 
-def _start(record: Record) -> datetime | None:
-    return _parsed(record.raw_start) if record.raw_start else None
-
-
 def filter_reason(record: Record, now: datetime, limit: datetime | None = None) -> str | None:
     """The first filter the record meets, or None when it may be shown.
 
@@ -128,7 +124,7 @@ def _status_booked(record: Record) -> bool:
     return any(t is not None and " ".join(t.casefold().split()) in _BOOKED_TEXTS for t in texts)
 
 
-def _links(record: Record, start: datetime) -> list[tuple[str, tuple[str, ...]]]:
+def _links(record: Record) -> list[tuple[str, tuple[str, ...]]]:
     """The keys under which this record can meet another: (rule, bucket key)."""
     facility = (record.facility_hsa_id or "").strip().casefold()
     links = []
@@ -136,7 +132,8 @@ def _links(record: Record, start: datetime) -> list[tuple[str, tuple[str, ...]]]
         links.append(("booking_id", (facility, record.booking_id)))
     if record.kind == "care_contact" and record.document_id and record.source_system:
         links.append(("document_id", (record.source_system.strip(), record.document_id)))
-    links.append(("facility_start", (facility, start.strftime("%Y%m%d%H%M"))))
+    # The raw time is a validated local YYYYMMDDhhmmss here: its first 12 digits are the minute.
+    links.append(("facility_start", (facility, (record.raw_start or "")[:12])))
     return links
 
 
@@ -169,9 +166,7 @@ def _groups(passed: Sequence[Record]) -> list[tuple[int, list[tuple[int, str]]]]
     buckets: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
     links: list[list[tuple[str, tuple[str, ...]]]] = []
     for index, record in enumerate(passed):
-        start = _start(record)
-        assert start is not None  # filters let only parsable starts through
-        links.append(_links(record, start))
+        links.append(_links(record))
         for link in links[-1]:
             buckets[link].append(index)
     seen = [False] * len(passed)

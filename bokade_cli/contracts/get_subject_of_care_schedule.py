@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from bokade_cli.contracts.base import (
@@ -12,7 +13,7 @@ from bokade_cli.contracts.base import (
     unknown_children,
 )
 from bokade_cli.models import CONTRACT_SCHEDULING, CallId, Record
-from bokade_cli.xmlparse import Node, boolean, child, children, key, text
+from bokade_cli.xmlparse import Node, boolean, children, key, text
 
 NS_RESPONDER = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
 NS_CORE = "urn:riv:crm:scheduling:1"
@@ -23,7 +24,9 @@ _FIELDS = (
     "purpose reason resourceName healthcare_facility_name performerName resourceID timeTypeName "
     "timeTypeID careTypeName careTypeID cancel_booking_allowed rebooking_allowed message_allowed"
 ).split()
-_KNOWN = frozenset([key(NS_CORE, f) for f in _FIELDS] + [key(NS_EXT, "isInvitation")])
+_KEY = {f: key(NS_CORE, f) for f in _FIELDS}  # built once: 1,000 slots look each one up
+_INVITATION = key(NS_EXT, "isInvitation")
+_KNOWN = frozenset([*_KEY.values(), _INVITATION])
 
 
 def build_body(params: RequestParams) -> str:
@@ -39,9 +42,11 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
     response = require_response(body, NS_RESPONDER, "GetSubjectOfCareScheduleResponse")
     records, notes = [], []
     for index, slot in enumerate(children(response, NS_RESPONDER, "timeslotDetail")):
+        if not isinstance(slot, dict):
+            slot = {}  # an empty <timeslotDetail/>: a record with nothing in it
 
-        def field(local: str, slot: Node = slot) -> str | None:
-            return text(child(slot, NS_CORE, local))
+        def field(local: str, get: Callable[[str], Node] = slot.get) -> str | None:
+            return text(get(_KEY[local]))
 
         unknown = unknown_children(slot, _KNOWN, f"timeslotDetail #{index + 1}")
         notes += unknown
@@ -55,7 +60,7 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
                 raw_start=field("startTimeInclusive"),
                 raw_end=field("endTimeExclusive"),
                 booking_id=field("bookingId"),
-                invitation=bool(boolean(text(child(slot, NS_EXT, "isInvitation")))),
+                invitation=bool(boolean(text(slot.get(_INVITATION)))),
                 unknown_elements=tuple(unknown),
             )
         )
