@@ -322,9 +322,13 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
 
 
 def check(settings: Settings) -> list[str]:
-    """Every problem found in the effective settings (missing files, bad URL, …); [] = fine."""
-    profile, origins, problems = settings.profile, settings.origins, []
-    tls = profile.tls
+    """Every problem found in the effective settings (values, then files); [] = fine."""
+    return check_values(settings) + check_files(settings)
+
+
+def check_values(settings: Settings) -> list[str]:
+    """Problems with the values themselves (URL, paths), whatever machine the config is on."""
+    profile, problems = settings.profile, []
     if profile.base_url is None:
         choose = f" (defined profiles: {', '.join(settings.available_profiles)})"
         problems.append("base_url is not set" + (choose if settings.available_profiles else ""))
@@ -332,22 +336,26 @@ def check(settings: Settings) -> list[str]:
         url = urlsplit(profile.base_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             problems.append(f"base_url {_redact_url(profile.base_url)!r} is not an http(s) URL")
-        elif url.scheme == "http" and tls.cert_file is not None:
+        elif url.scheme == "http" and profile.tls.cert_file is not None:
             problems.append("base_url uses http, so the client certificate is never presented")
     for key, contract in _PATH_KEYS.items():
         if not profile.paths[contract].startswith("/"):
             problems.append(f"paths.{key} {profile.paths[contract]!r} does not start with '/'")
-    file_problems = []
+    return problems
+
+
+def check_files(settings: Settings) -> list[str]:
+    """Problems with the files the settings name: missing, unreadable, or no usable TLS."""
+    profile, origins, problems = settings.profile, settings.origins, []
     for key in ("relations_file", *(f"tls.{key}" for key in _TLS_KEYS)):
         path = _value(profile, key)
         if isinstance(path, Path) and not path.is_file():
-            file_problems.append(f"{key}: {path} does not exist ({origins[key]})")
+            problems.append(f"{key}: {path} does not exist ({origins[key]})")
         elif isinstance(path, Path) and not os.access(path, os.R_OK):
-            file_problems.append(f"{key}: {path} is not readable ({origins[key]})")
-    problems += file_problems
-    if not any(problem.startswith("tls.") for problem in file_problems):
+            problems.append(f"{key}: {path} is not readable ({origins[key]})")
+    if not any(problem.startswith("tls.") for problem in problems):
         try:
-            build_ssl_context(tls)
+            build_ssl_context(profile.tls)
         except ConfigError as exc:
             problems.append(exc.message)
     return problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -56,23 +56,38 @@ def config_show(
 def config_check(
     profile: ProfileOption = None,
     config: ConfigOption = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Missing or unreadable files are errors too (exit 5)."),
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Check the configuration; exit 5 when something is wrong."""
+    """Check the configuration: exit 5 when a value is wrong.
+
+    Files the profile names (certificates, key, CA, relations) are checked too; a missing one is
+    a warning, since a config is often checked where it is written, not where it runs. With
+    --strict it is an error. `bokade smoke` checks the files on the machine that runs.
+    """
     from rich.console import Console
 
     with errors(OutputFormat.table, debug):
-        from bokade_cli.config import check, load_settings
+        from bokade_cli.config import check_files, check_values, load_settings
 
         settings = load_settings(config_file=config, profile=profile)
-        problems = check(settings)
+        problems = check_values(settings)
+        file_problems = check_files(settings)
+        if strict:
+            problems, file_problems = problems + file_problems, []
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         for problem in problems:
             err.print(f"Problem: {problem}", markup=False)
+        for problem in file_problems:
+            err.print(f"Warning: {problem}", markup=False)
         if problems:
             raise typer.Exit(ExitCode.CONFIG)
         files = ", ".join(str(f) for f in settings.files) or "no config file"
-        typer.echo(f"Configuration OK: profile {settings.profile.name} ({files}).")
+        warned = f"; {len(file_problems)} warning(s)" if file_problems else ""
+        typer.echo(f"Configuration OK: profile {settings.profile.name} ({files}){warned}.")
 
 
 def register(app: typer.Typer) -> None:
