@@ -41,10 +41,13 @@ from bokade_cli.xmlparse import parse_xml  # noqa: E402
 SUBJECT = Subject("191212121212", "1.2.752.129.2.1.3.1")
 BOKADE = [sys.executable, "-m", "bokade_cli"]
 RESULTS: list[tuple[str, str, str, bool | None]] = []
+QUICK = "--quick" in sys.argv  # quick figures are too small to judge: verdicts shown, not claimed
 
 
 def report(name: str, value: str, target: str, ok: bool | None) -> None:
     verdict = {True: "PASS", False: "FAIL", None: "info"}[ok]
+    if QUICK and ok is not None:
+        verdict = f"({verdict.lower()})"
     RESULTS.append((name, value, target, ok))
     print(f"  {name:<58} {value:>12}   target {target:<10} {verdict}", flush=True)
 
