@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+from bokade_cli.bodies import ACCEPT_ENCODING, read_capped
 from bokade_cli.errors import (
     CallError,
     CallTimeout,
@@ -172,6 +173,7 @@ class SoapClient:
             "Content-Type": "text/xml; charset=UTF-8",
             "SOAPAction": f'"{soap_action}"',
             "x-skltp-correlation-id": correlation_id,
+            "Accept-Encoding": ACCEPT_ENCODING,
         }
         if self.consumer_hsa_id:
             headers["x-rivta-original-serviceconsumer-hsaid"] = self.consumer_hsa_id
@@ -180,7 +182,7 @@ class SoapClient:
                 async with self._client().stream(
                     "POST", url, content=envelope, headers=headers
                 ) as resp:
-                    return resp.status_code, await self._read_capped(resp)
+                    return resp.status_code, await read_capped(resp, self.max_response_bytes)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt == CONNECT_RETRIES:
                     raise _transport_error(exc, url) from None
@@ -198,20 +200,6 @@ class SoapClient:
                 # NOTE: a TLS alert arriving mid-read can surface as a bare ssl.SSLError.
                 raise _transport_error(exc, url) from None
         raise AssertionError("unreachable")
-
-    async def _read_capped(self, resp: httpx.Response) -> bytes:
-        # NOTE: aiter_bytes yields *decoded* bytes, so a gzip bomb is stopped at the cap too.
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                raise InvalidResponse(
-                    f"the response is larger than {self.max_response_bytes:,} bytes",
-                    "Raise max_response_bytes in the profile if such answers are expected.",
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def _transport_error(exc: Exception, url: str) -> CallError:

@@ -6,6 +6,8 @@ the run ended within its deadline.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import socket
 import threading
@@ -127,9 +129,12 @@ def raw() -> Iterator[Callable[..., RawServer]]:
         server.close()
 
 
-def run(base_url: str, *extra: str) -> tuple[int, dict[str, Any], str, float]:
+def run(
+    base_url: str, *extra: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str, float]:
     args = ["collect", PNR, "--base-url", base_url, "-f", "json", "-r", "SE2321000016-0001", *extra]
-    runner = CliRunner(env={"BOKADE_TIMEOUT_S": str(DEADLINE_S), "BOKADE_CONNECT_TIMEOUT_S": "0.5"})
+    base = {"BOKADE_TIMEOUT_S": str(DEADLINE_S), "BOKADE_CONNECT_TIMEOUT_S": "0.5"}
+    runner = CliRunner(env={**base, **(env or {})})
     started = time.monotonic()
     result = runner.invoke(app, args)
     elapsed = time.monotonic() - started
@@ -171,6 +176,58 @@ def test_fault_rows(raw: Callable[..., RawServer], behave: Any, outcome: str, ne
     assert all(needle in c["message"] for c in doc["calls"]), doc["calls"][0]["message"]
     assert elapsed < DEADLINE_S + 2.5  # call1, then call2: two deadlines at most, plus start-up
     assert "root:" not in json.dumps(doc)
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>'
+)
+DEEP = b"<a>" * 100_000 + b"</a>" * 100_000
+
+
+@functools.cache
+def _bomb() -> bytes:
+    # 200 MB of spaces inside a comment, about 200 kB on the wire.
+    return gzip.compress(b"<x><!--" + b" " * 200_000_000 + b"--></x>", compresslevel=9)
+
+
+def _gzip_bomb(conn: socket.socket) -> None:
+    body = _bomb()
+    head = (
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Encoding: gzip\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    conn.sendall(head.encode() + body)
+
+
+@pytest.mark.parametrize(
+    ("behave", "needle"),
+    [
+        (_respond(200, BILLION_LAUGHS), "DOCTYPE"),
+        (_respond(200, DEEP), "nested deeper"),
+        (_respond(200, b"<x>\xff\xfe</x>"), "not well-formed"),
+        (_respond(200, b"<x>" + b"y" * 3_000_000 + b"</x>"), "larger than 1,000,000 bytes"),
+        (_gzip_bomb, "larger than 1,000,000 bytes"),
+    ],
+)
+def test_hostile_answers_are_refused_with_bounded_memory(
+    raw: Callable[..., RawServer], behave: Any, needle: str
+) -> None:
+    import tracemalloc
+
+    _bomb()  # built before the clock starts: compressing 200 MB takes a while
+    server = raw(behave)
+    tracemalloc.start()
+    code, doc, _stderr, elapsed = run(
+        server.url, "--logic", "target", env={"BOKADE_MAX_RESPONSE_BYTES": "1000000"}
+    )
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert code == 4
+    assert outcomes(doc) == {"invalid_response"}
+    assert needle in doc["calls"][0]["message"]
+    assert peak < 60 * 2**20  # the 200 MB bomb never lands in memory
+    assert elapsed < DEADLINE_S + 2
 
 
 def test_connection_refused_is_retried_then_a_transport_error() -> None:
