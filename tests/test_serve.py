@@ -56,3 +56,52 @@ def test_serve_answers_a_profile_pointing_at_it_and_stops_cleanly_on_ctrl_c(tmp_
 def test_serve_refuses_a_client_ca_without_a_certificate() -> None:
     result = CliRunner().invoke(app, ["simulator", "serve", "--client-ca", "ca.pem"])
     assert result.exit_code == 2 and "--tls-cert" in result.stderr
+
+
+def test_serve_with_tls_makes_a_throwaway_pki_and_a_profile_that_connects(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bokade_cli",
+            "simulator",
+            "serve",
+            "--port",
+            "0",
+            "--tls",
+            "--tls-dir",
+            str(tmp_path / "pki"),
+            "--scenario",
+            "one-of-three-empty",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        lines = [process.stderr.readline()]
+        while "ca_file" not in lines[-1] and lines[-1]:
+            lines.append(process.stderr.readline())
+        snippet = "".join(lines[lines.index("A profile for it:\n") + 1 :])
+        assert "https://127.0.0.1:" in snippet and "client certificate required" in "".join(lines)
+        config = tmp_path / "sim.toml"
+        config.write_text("\n".join(line.strip() for line in snippet.splitlines()) + "\n")
+        scenario = load_scenario("one-of-three-empty")
+        result = CliRunner().invoke(
+            app, ["collect", scenario.citizen, "--config", str(config), "-f", "json"]
+        )
+        assert result.exit_code == 0, result.output
+        assert {c["outcome"] for c in json.loads(result.stdout)["calls"]} == {"ok"}
+        no_cert = tmp_path / "nocert.toml"
+        no_cert.write_text(
+            config.read_text().split("cert_file")[0]
+            + f'ca_file = "{tmp_path / "pki" / "ca.pem"}"\n'
+        )
+        refused = CliRunner().invoke(
+            app, ["collect", scenario.citizen, "--config", str(no_cert), "-f", "json"]
+        )
+        assert refused.exit_code == 4
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert process.returncode == 0

@@ -23,6 +23,17 @@ def simulator_serve(
         str, typer.Option("--host", help="Address to bind (loopback by default).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8080,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Serve HTTPS with mutual TLS, making a throwaway test CA and certificates "
+            "(in --tls-dir) unless --tls-cert is given.",
+        ),
+    ] = False,
+    tls_dir: Annotated[
+        Path, typer.Option("--tls-dir", help="Where --tls writes ca.pem, client.pem, client.key.")
+    ] = Path("bokade-simulator-pki"),
     tls_cert: Annotated[
         Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this PEM certificate.")
     ] = None,
@@ -40,13 +51,15 @@ def simulator_serve(
 
     with errors(OutputFormat.table, debug):
         from bokade_cli.simulator import Simulator, load_scenario, serve_forever
-        from bokade_cli.simulator.tls import server_context
+        from bokade_cli.simulator.tls import server_context, throwaway_pki
 
         if (tls_key or client_ca) and not tls_cert:
             raise UsageError("--tls-key and --client-ca need --tls-cert", "Add --tls-cert FILE.")
         loaded = load_scenario(scenario)
+        if tls and not tls_cert:
+            tls_cert, tls_key, client_ca = throwaway_pki(tls_dir)
         context = server_context(tls_cert, tls_key, client_ca) if tls_cert else None
-        err = Console(stderr=True, highlight=False)
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
 
         def ready(base_url: str) -> None:
             mutual = ", client certificate required" if client_ca else ""
@@ -55,6 +68,15 @@ def simulator_serve(
                 f"(aggregator {loaded.aggregator}); Ctrl-C stops.",
                 markup=False,
             )
+            if tls and client_ca is not None and (tls_dir / "client.pem").exists():
+                folder = tls_dir.resolve()
+                err.print(
+                    "A profile for it:\n"
+                    f'  [profiles.sim]\n  base_url = "{base_url}"\n  [profiles.sim.tls]\n'
+                    f'  cert_file = "{folder / "client.pem"}"\n'
+                    f'  key_file = "{folder / "client.key"}"\n  ca_file = "{folder / "ca.pem"}"',
+                    markup=False,
+                )
 
         serve_forever(Simulator(loaded), host, port, ssl_context=context, on_ready=ready)
         err.print("Simulator stopped.", markup=False)

@@ -31,3 +31,28 @@ def server_context(
             ) from None
         context.verify_mode = ssl.CERT_REQUIRED  # mutual TLS, as the platform requires
     return context
+
+
+def throwaway_pki(folder: Path) -> tuple[Path, Path, Path]:
+    """A test CA, a server certificate for 127.0.0.1/localhost and a client certificate.
+
+    Writes ca.pem, server.pem, server.key, client.pem and client.key into `folder`; returns
+    (server cert, server key, CA). Needs the `trustme` package (in the test extra).
+    """
+    try:
+        import trustme
+    except ImportError:
+        raise UsageError(
+            "--tls without --tls-cert needs the trustme package to make test certificates",
+            "pip install trustme, or give --tls-cert/--tls-key (and --client-ca) yourself.",
+        ) from None
+    folder.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA(organization_name="bokade simulator test CA")
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    server.cert_chain_pems[0].write_to_path(str(folder / "server.pem"))
+    server.private_key_pem.write_to_path(str(folder / "server.key"))
+    client = ca.issue_cert("bokade-client.test", common_name="SE5565594230-BOKADE")
+    client.cert_chain_pems[0].write_to_path(str(folder / "client.pem"))
+    client.private_key_pem.write_to_path(str(folder / "client.key"))
+    return folder / "server.pem", folder / "server.key", folder / "ca.pem"
