@@ -18,6 +18,10 @@ Only `cli.py` turns these into exit codes and messages.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bokade_cli.models import Outcome
 
 
 class ExitCode(IntEnum):
@@ -63,11 +67,11 @@ class ConfigError(BokadeError):
 class CallError(BokadeError):
     """A platform call failed; `outcome` is the SPEC §4 outcome it maps to."""
 
-    outcome = "transport_error"
+    outcome: Outcome = "transport_error"
 
 
 class SoapFault(CallError):
-    outcome = "soap_fault"
+    outcome: Outcome = "soap_fault"
 
     def __init__(self, message: str, hint: str = "", fault_code: str = "") -> None:
         super().__init__(message, hint)
@@ -75,16 +79,16 @@ class SoapFault(CallError):
 
 
 class HttpStatusError(CallError):
-    outcome = "http_error"
+    outcome: Outcome = "http_error"
 
 
 class CallTimeout(CallError):
-    outcome = "timeout"
+    outcome: Outcome = "timeout"
 
 
 class TransportError(CallError):
-    outcome = "transport_error"
+    outcome: Outcome = "transport_error"
 
 
 class InvalidResponse(CallError):
-    outcome = "invalid_response"
+    outcome: Outcome = "invalid_response"

@@ -127,7 +127,7 @@ def _status_booked(record: Record) -> bool:
 def _links(record: Record) -> list[tuple[str, tuple[str, ...]]]:
     """The keys under which this record can meet another: (rule, bucket key)."""
     facility = (record.facility_hsa_id or "").strip().casefold()
-    links = []
+    links: list[tuple[str, tuple[str, ...]]] = []
     if record.kind == "scheduling" and record.booking_id:
         links.append(("booking_id", (facility, record.booking_id)))
     if record.kind == "care_contact" and record.document_id and record.source_system:

@@ -36,7 +36,7 @@ from bokade_cli.commands.common import (
 )
 
 if TYPE_CHECKING:
-    from bokade_cli.models import CallResult
+    from bokade_cli.models import CallResult, Logic
 
 PnrArgument = Annotated[
     str, typer.Argument(help="Personnummer or samordningsnummer; - reads stdin.")
@@ -192,8 +192,11 @@ def replay(
         from bokade_cli.support.replay import captured_now, load_capture, replay_calls
 
         document = load_capture(file)
-        chosen = logic.value if logic else document.get("logic")
-        chosen = chosen if chosen in ("current", "target", "legacy") else "current"
+        captured = logic.value if logic else document.get("logic")
+        # A compare capture ("compare") replays as current unless a logic is asked for.
+        chosen: Logic = (
+            "target" if captured == "target" else "legacy" if captured == "legacy" else "current"
+        )
         moment = parse_now(now) if now else local_now(captured_now(document))
         calls = replay_calls(document, chosen)
         result = judged(calls, document["subject_of_care"], chosen, moment)

@@ -42,11 +42,11 @@ async def call_steps(
         subject = Subject(pnr.digits, pnr.type_oid)
         today = local_now().date()
         relations = [facility] if facility else []
-        target, legacy, *pinged = await asyncio.gather(
+        contracts = asyncio.gather(
             collector.collect(subject, [], "target", today),
             collector.collect(subject, relations, "legacy", today),
-            *pings,
         )
+        (target, legacy), pinged = await asyncio.gather(contracts, asyncio.gather(*pings))
     calls = {c.call: c for c in (*target, *legacy)}
     steps = []
     for key in _CALLS:

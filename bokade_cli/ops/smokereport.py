@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bokade_cli.ops.junit import JUnitCase
+from bokade_cli.ops.junit import JUnitCase, JUnitStatus
 from bokade_cli.ops.smoke import SmokeReport
 from bokade_cli.ops.smokesteps import Step
 
@@ -75,7 +75,9 @@ def smoke_junit(report: SmokeReport, strict: bool) -> list[JUnitCase]:
     cases = []
     for step in report.steps:
         failed = step.verdict == "fail" or (strict and step.verdict == "warn")
-        status = "failed" if failed else "skipped" if step.verdict == "skip" else "passed"
+        status: JUnitStatus = (
+            "failed" if failed else "skipped" if step.verdict == "skip" else "passed"
+        )
         details = step.detail + (f"\nhint: {step.hint}" if step.hint else "")
         output = f"warning: {details}" if step.verdict == "warn" and not failed else ""
         cases.append(

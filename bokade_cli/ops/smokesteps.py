@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 from bokade_cli.config import Profile
@@ -139,7 +139,8 @@ def _connected(writer: asyncio.StreamWriter, https: bool, name: str, elapsed: in
         return Step("endpoint", name, "pass", elapsed, detail)
     tls: ssl.SSLObject = writer.get_extra_info("ssl_object")
     peer = tls.getpeercert() or {}
-    subject = ", ".join(f"{k}={v}" for rdn in peer.get("subject", ()) for k, v in rdn)
+    rdns = cast(tuple[tuple[tuple[str, str], ...], ...], peer.get("subject", ()))
+    subject = ", ".join(f"{k}={v}" for rdn in rdns for k, v in rdn)
     not_after = peer.get("notAfter")
     days = None
     if isinstance(not_after, str):

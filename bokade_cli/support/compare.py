@@ -122,7 +122,7 @@ def compare(
     calls: Sequence[CallResult], relations: Sequence[str], label: str, now: datetime
 ) -> Comparison:
     """Judge every logic's calls and all calls together; one row per booked time."""
-    results = {
+    results: dict[str, CollectionResult] = {
         logic: judged(calls_for_logic(calls, relations, logic), label, logic, now)
         for logic in LOGICS
     }
@@ -137,11 +137,11 @@ def compare(
     }
     rows = []
     for number, members in enumerate(groups.values(), start=1):
-        shown_by = {
+        shown_by: dict[str, str | None] = {
             logic: next((m.record.call for m in members if m.record in shown[logic]), None)
             for logic in LOGICS
         }
-        missing = {
+        missing: dict[str, tuple[str, str]] = {
             logic: _why_missing(logic, members, union, relations)
             for logic in LOGICS
             if shown_by[logic] is None

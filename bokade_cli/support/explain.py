@@ -76,8 +76,8 @@ def explain(result: CollectionResult, relations: Sequence[str], query: Query) ->
         else:
             found += failures(result)
             found.append(Finding("hint_give_facility", "hint", known_causes.GIVE_FACILITY))
-    for code, message, facility in known_causes.hints_for([(f.code, f.facility) for f in found]):
-        found.append(Finding(code, "hint", message, facility=facility))
+    for code, message, place in known_causes.hints_for([(f.code, f.facility) for f in found]):
+        found.append(Finding(code, "hint", message, facility=place))
     return Explanation(query, result, tuple(relations), matches, tuple(_dedupe(found)))
 
 

@@ -103,14 +103,14 @@ def _rebuild(entry: dict[str, Any]) -> CallResult:
         parsed = contract.parse(response.body, entry["call"], int(entry.get("target_index", 0)))
         sources = parse_processing_status(response.header)
     except CallError as exc:
-        return CallResult(outcome=exc.outcome, message=exc.message, hint=exc.hint or None, **base)  # type: ignore[arg-type]
+        return CallResult(outcome=exc.outcome, message=exc.message, hint=exc.hint or None, **base)
     except Exception as exc:  # as the collector does: a parser bug is this call's outcome
         failure = InvalidResponse(
             f"the answer could not be read: {exc!r}", "Report this as a bug in bokade."
         )
         return CallResult(
             outcome=failure.outcome, message=failure.message, hint=failure.hint, **base
-        )  # type: ignore[arg-type]
+        )
     return CallResult(
         outcome="ok", records=parsed.records, sources=sources, notes=parsed.notes, **base
     )
