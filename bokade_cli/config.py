@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 
 from .errors import ConfigError
-from .tls import build_ssl_context
 
 DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
     {
@@ -26,14 +24,14 @@ DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
     }
 )
 # TOML bare keys cannot hold "/", so the file spells the contract keys differently.
-_PATH_KEYS = {
+PATH_KEYS = {
     "GetSubjectOfCareSchedule": "GetSubjectOfCareSchedule",
     "GetCareContacts_v2": "GetCareContacts/2",
     "GetCareContacts_v3": "GetCareContacts/3",
 }
-_TLS_KEYS = ("cert_file", "key_file", "key_password_file", "ca_file")
+TLS_KEYS = ("cert_file", "key_file", "key_password_file", "ca_file")
 # Every setting by its flat key (as `config show` prints it), its kind and its default.
-_SETTINGS: dict[str, tuple[str, object]] = {
+SETTINGS: dict[str, tuple[str, object]] = {
     "base_url": ("text", None),
     "aggregator_logical_address": ("text", "5565594230"),
     "consumer_hsa_id": ("text", None),
@@ -41,13 +39,11 @@ _SETTINGS: dict[str, tuple[str, object]] = {
     "connect_timeout_s": ("seconds", 5.0),
     "max_response_bytes": ("bytes", 20_000_000),
     "relations_file": ("path", None),
-    **{
-        f"paths.{key}": ("urlpath", DEFAULT_PATHS[contract]) for key, contract in _PATH_KEYS.items()
-    },
-    **{f"tls.{key}": ("path", None) for key in _TLS_KEYS},
+    **{f"paths.{key}": ("urlpath", DEFAULT_PATHS[contract]) for key, contract in PATH_KEYS.items()},
+    **{f"tls.{key}": ("path", None) for key in TLS_KEYS},
 }
 # Env var and flag names use the last part of the key: tls.cert_file -> BOKADE_CERT_FILE.
-_OVERRIDABLE = {key.rpartition(".")[2]: key for key in _SETTINGS if not key.startswith("paths.")}
+_OVERRIDABLE = {key.rpartition(".")[2]: key for key in SETTINGS if not key.startswith("paths.")}
 _FLAGS = {"relations_file": "--relations"}  # where the CLI flag is not just the key dashed
 _FIX_HINT = "Fix the value or run `bokade config check`."
 _NO_PROFILE = "(none)"
@@ -111,7 +107,7 @@ class Settings:
 
 def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool) -> object:
     """Validate one value; `text_ok` lets env/flag strings stand for numbers."""
-    kind = _SETTINGS[key][0]
+    kind = SETTINGS[key][0]
     value = raw
     if text_ok and isinstance(raw, str) and kind in ("seconds", "bytes"):
         try:
@@ -191,8 +187,8 @@ def _parse_file(path: Path) -> _FileData:
             else:
                 flat[key] = value
         for key, value in flat.items():
-            if key not in _SETTINGS:
-                raise _unknown(f"{path}: profiles.{name}.", key, list(_SETTINGS))
+            if key not in SETTINGS:
+                raise _unknown(f"{path}: profiles.{name}.", key, list(SETTINGS))
             where = f"{path}: profiles.{name}.{key}"
             flat[key] = _coerce(key, value, where, path.absolute().parent, text_ok=False)
         profiles[name] = flat
@@ -257,8 +253,8 @@ def load_settings(
         parsed.append((explicit, f"{label} {explicit}", _parse_file(explicit)))
 
     name, profile_origin, defined = _select_profile(profile, env, parsed)
-    values = {key: default for key, (_, default) in _SETTINGS.items()}
-    origins = dict.fromkeys(_SETTINGS, "default")
+    values = {key: default for key, (_, default) in SETTINGS.items()}
+    origins = dict.fromkeys(SETTINGS, "default")
     for _, origin, (_, profiles) in parsed:
         for key, value in profiles.get(name, {}).items() if name is not None else ():
             values[key], origins[key] = value, origin
@@ -276,13 +272,13 @@ def load_settings(
             values[key] = _coerce(key, str(raw) if isinstance(raw, Path) else raw, flag, None, True)
             origins[key] = f"flag {flag}"
 
-    tls = TlsSettings(**{key: values[f"tls.{key}"] for key in _TLS_KEYS})  # type: ignore[arg-type]
-    paths = {contract: str(values[f"paths.{key}"]) for key, contract in _PATH_KEYS.items()}
+    tls = TlsSettings(**{key: values[f"tls.{key}"] for key in TLS_KEYS})  # type: ignore[arg-type]
+    paths = {contract: str(values[f"paths.{key}"]) for key, contract in PATH_KEYS.items()}
     result = Profile(
         name=name or _NO_PROFILE,
         paths=MappingProxyType(paths),
         tls=tls,
-        **{key: values[key] for key in _SETTINGS if "." not in key},  # type: ignore[arg-type]
+        **{key: values[key] for key in SETTINGS if "." not in key},  # type: ignore[arg-type]
     )
     return Settings(
         profile=result,
@@ -290,72 +286,3 @@ def load_settings(
         files=tuple(path for path, _, _ in parsed),
         available_profiles=tuple(defined),
     )
-
-
-def _redact_url(url: str) -> str:
-    """Hide a password written into a URL's userinfo (https://user:secret@host)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
-
-
-def _value(profile: Profile, key: str) -> object:
-    section, _, short = key.rpartition(".")
-    if section == "tls":
-        return getattr(profile.tls, short)
-    if section == "paths":
-        return profile.paths[_PATH_KEYS[short]]
-    return getattr(profile, key)
-
-
-def describe(settings: Settings) -> list[tuple[str, str, str]]:
-    """(key, value, origin) rows for `bokade config show`; never opens any file."""
-    rows = [("profile", settings.profile.name, settings.origins["profile"])]
-    for key in _SETTINGS:
-        value = _value(settings.profile, key)
-        text = "(not set)" if value is None else str(value)
-        if key == "base_url" and value is not None:
-            text = _redact_url(text)
-        rows.append((key, text, settings.origins[key]))
-    return rows
-
-
-def check(settings: Settings) -> list[str]:
-    """Every problem found in the effective settings (values, then files); [] = fine."""
-    return check_values(settings) + check_files(settings)
-
-
-def check_values(settings: Settings) -> list[str]:
-    """Problems with the values themselves (URL, paths), whatever machine the config is on."""
-    profile, problems = settings.profile, []
-    if profile.base_url is None:
-        choose = f" (defined profiles: {', '.join(settings.available_profiles)})"
-        problems.append("base_url is not set" + (choose if settings.available_profiles else ""))
-    else:
-        url = urlsplit(profile.base_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            problems.append(f"base_url {_redact_url(profile.base_url)!r} is not an http(s) URL")
-        elif url.scheme == "http" and profile.tls.cert_file is not None:
-            problems.append("base_url uses http, so the client certificate is never presented")
-    for key, contract in _PATH_KEYS.items():
-        if not profile.paths[contract].startswith("/"):
-            problems.append(f"paths.{key} {profile.paths[contract]!r} does not start with '/'")
-    return problems
-
-
-def check_files(settings: Settings) -> list[str]:
-    """Problems with the files the settings name: missing, unreadable, or no usable TLS."""
-    profile, origins, problems = settings.profile, settings.origins, []
-    for key in ("relations_file", *(f"tls.{key}" for key in _TLS_KEYS)):
-        path = _value(profile, key)
-        if isinstance(path, Path) and not path.is_file():
-            problems.append(f"{key}: {path} does not exist ({origins[key]})")
-        elif isinstance(path, Path) and not os.access(path, os.R_OK):
-            problems.append(f"{key}: {path} is not readable ({origins[key]})")
-    if not any(problem.startswith("tls.") for problem in problems):
-        try:
-            build_ssl_context(profile.tls)
-        except ConfigError as exc:
-            problems.append(exc.message)
-    return problems

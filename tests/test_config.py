@@ -17,14 +17,13 @@ from cryptography.hazmat.primitives import serialization
 from bokade_cli.config import (
     Settings,
     TlsSettings,
-    build_ssl_context,
-    check,
     config_dir,
-    describe,
     load_settings,
     user_config_file,
 )
+from bokade_cli.config_report import check, describe
 from bokade_cli.errors import ConfigError, ExitCode
+from bokade_cli.tls import build_ssl_context
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_configs"
 ENV_VARS = [
@@ -605,7 +604,9 @@ def test_encrypted_key_asks_for_the_password_on_a_terminal(
     prompts: list[str] = []
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr(getpass, "getpass", lambda prompt: prompts.append(prompt) or "correct horse")
+    monkeypatch.setattr(
+        getpass, "getpass", lambda prompt: prompts.append(prompt) or "correct horse"
+    )
     assert isinstance(build_ssl_context(TlsSettings(pki.cert, pki.encrypted_key)), ssl.SSLContext)
     assert prompts and str(pki.encrypted_key) in prompts[0]
 

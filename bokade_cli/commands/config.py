@@ -36,7 +36,8 @@ def config_show(
     from rich.console import Console
 
     with errors(fmt, debug):
-        from bokade_cli.config import describe, load_settings
+        from bokade_cli.config import load_settings
+        from bokade_cli.config_report import describe
 
         settings = load_settings(config_file=config, profile=profile)
         rows = describe(settings)
@@ -71,7 +72,8 @@ def config_check(
     from rich.console import Console
 
     with errors(OutputFormat.table, debug):
-        from bokade_cli.config import check_files, check_values, load_settings
+        from bokade_cli.config import load_settings
+        from bokade_cli.config_report import check_files, check_values
 
         settings = load_settings(config_file=config, profile=profile)
         problems = check_values(settings)

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bokade_cli.config import Settings, check, describe, load_settings
+from bokade_cli.config import Settings, load_settings
+from bokade_cli.config_report import check, describe
 from bokade_cli.errors import ConfigError
 from bokade_cli.ops.reporting import scrub_tree
 from bokade_cli.ops.smokecalls import call_steps

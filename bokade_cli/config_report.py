@@ -1,0 +1,80 @@
+"""Report on the effective settings: `config show` (with origins, secrets redacted) and checks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bokade_cli.config import PATH_KEYS, SETTINGS, TLS_KEYS, Profile, Settings
+from bokade_cli.errors import ConfigError
+from bokade_cli.tls import build_ssl_context
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password written into a URL's userinfo (https://user:secret@host)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def _value(profile: Profile, key: str) -> object:
+    section, _, short = key.rpartition(".")
+    if section == "tls":
+        return getattr(profile.tls, short)
+    if section == "paths":
+        return profile.paths[PATH_KEYS[short]]
+    return getattr(profile, key)
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str]]:
+    """(key, value, origin) rows for `bokade config show`; never opens any file."""
+    rows = [("profile", settings.profile.name, settings.origins["profile"])]
+    for key in SETTINGS:
+        value = _value(settings.profile, key)
+        text = "(not set)" if value is None else str(value)
+        if key == "base_url" and value is not None:
+            text = _redact_url(text)
+        rows.append((key, text, settings.origins[key]))
+    return rows
+
+
+def check(settings: Settings) -> list[str]:
+    """Every problem found in the effective settings (values, then files); [] = fine."""
+    return check_values(settings) + check_files(settings)
+
+
+def check_values(settings: Settings) -> list[str]:
+    """Problems with the values themselves (URL, paths), whatever machine the config is on."""
+    profile, problems = settings.profile, []
+    if profile.base_url is None:
+        choose = f" (defined profiles: {', '.join(settings.available_profiles)})"
+        problems.append("base_url is not set" + (choose if settings.available_profiles else ""))
+    else:
+        url = urlsplit(profile.base_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            problems.append(f"base_url {_redact_url(profile.base_url)!r} is not an http(s) URL")
+        elif url.scheme == "http" and profile.tls.cert_file is not None:
+            problems.append("base_url uses http, so the client certificate is never presented")
+    for key, contract in PATH_KEYS.items():
+        if not profile.paths[contract].startswith("/"):
+            problems.append(f"paths.{key} {profile.paths[contract]!r} does not start with '/'")
+    return problems
+
+
+def check_files(settings: Settings) -> list[str]:
+    """Problems with the files the settings name: missing, unreadable, or no usable TLS."""
+    profile, origins, problems = settings.profile, settings.origins, []
+    for key in ("relations_file", *(f"tls.{key}" for key in TLS_KEYS)):
+        path = _value(profile, key)
+        if isinstance(path, Path) and not path.is_file():
+            problems.append(f"{key}: {path} does not exist ({origins[key]})")
+        elif isinstance(path, Path) and not os.access(path, os.R_OK):
+            problems.append(f"{key}: {path} is not readable ({origins[key]})")
+    if not any(problem.startswith("tls.") for problem in problems):
+        try:
+            build_ssl_context(profile.tls)
+        except ConfigError as exc:
+            problems.append(exc.message)
+    return problems
