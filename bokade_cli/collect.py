@@ -21,7 +21,7 @@ from bokade_cli.config import Profile
 from bokade_cli.contracts import CONTRACTS, Contract, RequestParams
 from bokade_cli.contracts.processing_status import parse_processing_status
 from bokade_cli.errors import CallError, InvalidResponse
-from bokade_cli.models import CallId, CallResult, CollectionResult, Logic, SourceStatus
+from bokade_cli.models import CallId, CallResult, CollectionResult, Logic, Record, SourceStatus
 from bokade_cli.rules import judge
 from bokade_cli.soap import Exchange, SoapClient, build_envelope
 from bokade_cli.tls import build_ssl_context
@@ -262,6 +262,23 @@ def scrubbed_calls(
     def text(value: str | None) -> str | None:
         return scrub(value) if value is not None else None
 
+    def record(r: Record) -> Record:
+        # NOTE: producers put anything in free-text fields, the patient's number included.
+        return replace(
+            r,
+            facility_hsa_id=text(r.facility_hsa_id),
+            facility_name=text(r.facility_name),
+            raw_start=text(r.raw_start),
+            raw_end=text(r.raw_end),
+            booking_id=text(r.booking_id),
+            source_system=text(r.source_system),
+            document_id=text(r.document_id),
+            status_code=text(r.status_code),
+            status_text=text(r.status_text),
+            status_texts=tuple(scrub(t) for t in r.status_texts),
+            unknown_elements=tuple(scrub(u) for u in r.unknown_elements),
+        )
+
     return tuple(
         replace(
             call,
@@ -269,10 +286,19 @@ def scrubbed_calls(
             hint=text(call.hint),
             notes=tuple(scrub(n) for n in call.notes),
             sources=tuple(replace(s, error=text(s.error)) for s in call.sources),
+            records=tuple(record(r) for r in call.records),
         )
         for call in calls
     )
 
 
 def scrubbed(result: CollectionResult, scrub: Callable[[str], str]) -> CollectionResult:
-    return replace(result, calls=scrubbed_calls(result.calls, scrub))
+    """The result masked; the verdicts stay those judged on the data as received."""
+    masked = scrubbed_calls(result.calls, scrub)
+    by_id = {
+        id(r): m
+        for c, mc in zip(result.calls, masked, strict=True)
+        for r, m in zip(c.records, mc.records, strict=True)
+    }
+    appointments = tuple(replace(a, record=by_id[id(a.record)]) for a in result.appointments)
+    return replace(result, calls=masked, appointments=appointments)

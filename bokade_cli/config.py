@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -32,7 +33,7 @@ PATH_KEYS = {
 TLS_KEYS = ("cert_file", "key_file", "key_password_file", "ca_file")
 # Every setting by its flat key (as `config show` prints it), its kind and its default.
 SETTINGS: dict[str, tuple[str, object]] = {
-    "base_url": ("text", None),
+    "base_url": ("url", None),
     "aggregator_logical_address": ("text", "5565594230"),
     "consumer_hsa_id": ("text", None),
     "timeout_s": ("seconds", 35.0),
@@ -124,6 +125,12 @@ def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool)
             return value
         problem = "a positive whole number"
     elif isinstance(value, str) and value.strip():
+        if kind == "url":
+            parts = urlsplit(value.strip())
+            if parts.scheme in ("http", "https") and parts.hostname:
+                return value.strip()
+            shown = value.replace(f":{parts.password}@", ":***@") if parts.password else value
+            raise ConfigError(f"{where} must be an http(s) URL, got {shown!r}", _FIX_HINT)
         if kind != "path":
             return value.strip()
         path = Path(value).expanduser()

@@ -42,7 +42,8 @@ class Record:
     approved_for_patient: bool | None = None
     nullified: bool | None = None
     status_code: str | None = None  # v2: the int as text; v3: CV code
-    status_text: str | None = None  # v3: displayName / originalText
+    status_text: str | None = None  # v3: displayName, else originalText (for display)
+    status_texts: tuple[str, ...] = ()  # v3: displayName and originalText, each may say "booked"
     unknown_elements: tuple[str, ...] = ()
 
 

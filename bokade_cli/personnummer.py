@@ -158,3 +158,16 @@ def mask_text(text: str, pnr: Personnummer) -> str:
     forms += [f"{short_date}-{tail}", f"{short_date}+{tail}", f"{short_date}{tail}"]
     pattern = "|".join(re.escape(form) for form in forms)
     return re.sub(pattern, pnr.masked, text)
+
+
+# Anything shaped like a personnummer, for texts whose number is not known (names, old files).
+_NUMBER_LIKE = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
+
+
+def mask_numbers(text: str) -> str:
+    """Mask every personnummer-shaped run of digits, valid or not (a typo is personal data too).
+
+    For short texts whose subject is not known (case names, a capture's label); not for
+    producer data, where HSA-ids such as SE2321000016-F002 have the same shape.
+    """
+    return _NUMBER_LIKE.sub(lambda m: f"{m.group(1)}-****", text)

@@ -17,6 +17,7 @@ found breadth-first from the shown record. Nothing depends on the order answers 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -39,6 +40,7 @@ REASONS = (
     "not_booked_status",
 )
 MATCH_RULES = ("booking_id", "document_id", "facility_start")
+_XS_INT = re.compile(r"[+-]?[0-9]+")
 
 # GetCareContacts v3 status meaning "booked, not yet started" (SNOMED CT, Swedish extension).
 SNOMED_BOOKED = "53631000052103"
@@ -114,14 +116,21 @@ def _three_years_after(now: datetime) -> datetime:
 
 
 def _status_booked(record: Record) -> bool:
-    if record.status_code is None and record.status_text is None:
+    if record.status_code is None and record.status_text is None and not record.status_texts:
         return True  # a missing status is accepted
     if record.call == "call3-v2":
-        return record.status_code is not None and record.status_code.strip() == "1"
+        return _xs_int(record.status_code) == 1
     if record.status_code is not None and record.status_code.strip() == SNOMED_BOOKED:
         return True
-    texts = (record.status_text, record.status_code)
+    texts = (*record.status_texts, record.status_text, record.status_code)
     return any(t is not None and " ".join(t.casefold().split()) in _BOOKED_TEXTS for t in texts)
+
+
+def _xs_int(value: str | None) -> int | None:
+    """An xs:int as XML Schema reads it: "1", " 01 " and "+1" are all 1."""
+    if value is None or not _XS_INT.fullmatch(value.strip()):
+        return None
+    return int(value.strip())
 
 
 def _links(record: Record) -> list[tuple[str, tuple[str, ...]]]:
@@ -131,7 +140,8 @@ def _links(record: Record) -> list[tuple[str, tuple[str, ...]]]:
     if record.kind == "scheduling" and record.booking_id:
         links.append(("booking_id", (facility, record.booking_id)))
     if record.kind == "care_contact" and record.document_id and record.source_system:
-        links.append(("document_id", (record.source_system.strip(), record.document_id)))
+        source = record.source_system.strip().casefold()  # an HSA-id: case does not matter
+        links.append(("document_id", (source, record.document_id)))
     # The raw time is a validated local YYYYMMDDhhmmss here: its first 12 digits are the minute.
     links.append(("facility_start", (facility, (record.raw_start or "")[:12])))
     return links
@@ -222,9 +232,17 @@ def _iso(raw: str | None) -> str | None:
 
 
 def local_now(value: datetime | None = None) -> datetime:
-    """`now` as an aware Stockholm time; a naive value is taken as Stockholm local time."""
+    """`now` as an aware Stockholm time; a naive value is taken as Stockholm local time.
+
+    ValueError when the rules could not work with it (now + 3 years past year 9999, say).
+    """
     if value is None:
         return datetime.now(STOCKHOLM).replace(microsecond=0)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=STOCKHOLM)
-    return value.astimezone(STOCKHOLM)
+    try:
+        local = (
+            value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value.astimezone(STOCKHOLM)
+        )
+        _three_years_after(local)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{value.isoformat()} is outside the years the rules can handle") from None
+    return local

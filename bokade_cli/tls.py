@@ -68,7 +68,7 @@ def _load_client_cert(
         # whether the certificate or the key was bad, so a later failure is the key's.
         probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         probe.load_verify_locations(cadata=cert_text.decode("ascii", errors="replace"))
-    except ssl.SSLError:
+    except (ssl.SSLError, ValueError):  # ValueError: an empty file
         raise _tls_error("tls.cert_file", f"{cert} holds no PEM certificate") from None
 
     def _password() -> bytes:

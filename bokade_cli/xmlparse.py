@@ -78,6 +78,11 @@ def parse_xml(data: bytes) -> dict[str, Node]:
             namespace_separator=SEP,  # keys stay expat's own "uri|local": no renaming work
             disable_entities=True,
         )
+    except LookupError as exc:  # an XML declaration naming an encoding Python does not know
+        raise InvalidResponse(
+            f"the response declares an unknown encoding ({exc})",
+            "The producer or platform must answer in UTF-8; report it with the correlation id.",
+        ) from None
     except ValueError as exc:
         raise InvalidResponse(
             f"the response is refused: {exc}",
@@ -135,6 +140,17 @@ def text(node: Node) -> str | None:
         return None
     node = node.strip()
     return node or None
+
+
+COMPLEX = "(element content)"  # what a value made of child elements reads as
+
+
+def value_text(node: Node) -> str | None:
+    """Like `text`, but a value made of child elements is present (and malformed), not absent."""
+    found = text(node)
+    if found is None and element_names(node[0] if isinstance(node, list) and node else node):
+        return COMPLEX
+    return found
 
 
 def path_text(node: Node, ns: str, *locals_: str) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.support_sim import CLINIC_RELATIONS, PNR, PNR_FORMS, invoke, relation_args, serving
 
@@ -148,3 +149,54 @@ def test_a_bad_capture_is_exit_2_with_one_line(tmp_path: Path, content: str, nee
     assert result.exit_code == 2, result.output
     assert needle in result.stderr and result.stderr.startswith("Error: ")
     assert "Hint: " in result.stderr and result.stdout == ""
+
+
+def _mutated_capture(tmp_path: Path, change: Any) -> Path:
+    from bokade_cli.cli import app
+    from bokade_cli.simulator import Simulator, load_scenario, serve_in_thread
+
+    scenario = load_scenario("one-of-three-empty")
+    path = tmp_path / "capture.json"
+    with serve_in_thread(Simulator(scenario)) as server:
+        args = [
+            "collect",
+            scenario.citizen,
+            "--base-url",
+            server.base_url,
+            "--save-capture",
+            str(path),
+        ]
+        assert CliRunner().invoke(app, args).exit_code == 0
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (
+            lambda d: d["calls"][0]["exchange"].update(response_encoding="bogus"),
+            "exchange.response_encoding",
+        ),
+        (lambda d: d["calls"][0].update(outcome="weird"), "outcome"),
+        (lambda d: d.update(relations=[1, 2]), "relations"),
+    ],
+)
+def test_a_broken_capture_is_an_input_error_naming_the_key(
+    tmp_path: Path, change: Any, key: str
+) -> None:
+    from bokade_cli.cli import app
+
+    result = CliRunner().invoke(app, ["replay", str(_mutated_capture(tmp_path, change))])
+    assert result.exit_code == 2, result.output
+    assert key in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_hand_edited_clear_label_is_masked_on_replay(tmp_path: Path) -> None:
+    from bokade_cli.cli import app
+
+    path = _mutated_capture(tmp_path, lambda d: d.update(subject_of_care="199505050501"))
+    result = CliRunner().invoke(app, ["replay", str(path), "-f", "json"])
+    assert json.loads(result.stdout)["subject_of_care"] == "19950505-****"

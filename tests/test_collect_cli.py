@@ -455,7 +455,9 @@ def test_collect_uses_the_profile_and_relations_file(
     )
 
 
-def test_a_producer_quoting_the_number_is_masked_in_every_output(platform: Any, collect: Any) -> None:
+def test_a_producer_quoting_the_number_is_masked_in_every_output(
+    platform: Any, collect: Any
+) -> None:
     platform.set(
         "GetSubjectOfCareSchedule",
         AGGREGATOR,
@@ -472,3 +474,98 @@ def test_a_producer_quoting_the_number_is_masked_in_every_output(platform: Any, 
             assert form not in result.stdout and form not in result.stderr
     unmasked = collect("--unmask")
     assert "191212121212" in unmasked.doc["calls"][0]["message"]
+
+
+def test_the_number_in_a_record_field_is_masked_too(platform: Any, collect: Any) -> None:
+    platform.scheduling(
+        AGGREGATOR,
+        [slot(F1, FUTURE, "191212121212-7", name="Kalle 19121212-1212")],
+        sources=[{"logicalAddress": F1, "statusCode": OK}],
+    )
+    _empty_call3(platform)
+    for fmt in ("json", "table"):
+        result = collect(fmt=fmt)
+        assert result.exit_code == 0
+        assert "191212121212" not in result.stdout and "19121212-1212" not in result.stdout
+        assert "Kalle 19121212-****" in result.stdout
+        if fmt == "json":  # the table has no booking-id column
+            assert by_booking(result.doc)["19121212-****-7"]["verdict"] == "shown"
+
+
+def test_a_start_made_of_child_elements_is_a_bad_time_not_a_missing_one(
+    platform: Any, collect: Any
+) -> None:
+    platform.scheduling(
+        AGGREGATOR,
+        [slot(F1, None, "nested", extra="")],
+        sources=[{"logicalAddress": F1, "statusCode": OK}],
+    )
+    body = platform.answers[("GetSubjectOfCareSchedule", AGGREGATOR)].text.replace(
+        "<urn1:healthcare_facility>",
+        "<urn1:startTimeInclusive><urn1:b>20261201100000</urn1:b></urn1:startTimeInclusive>"
+        "<urn1:healthcare_facility>",
+    )
+    platform.set("GetSubjectOfCareSchedule", AGGREGATOR, body)
+    _empty_call3(platform)
+    appointment = by_booking(collect().doc)["nested"]
+    assert (appointment["reason"], appointment["raw_start"]) == (
+        "bad_time_format",
+        "(element content)",
+    )
+
+
+def test_an_unknown_xml_encoding_is_invalid_response_not_a_bug(platform: Any, collect: Any) -> None:
+    platform.set(
+        "GetSubjectOfCareSchedule", AGGREGATOR, '<?xml version="1.0" encoding="bogus"?><a/>'
+    )
+    _empty_call3(platform)
+    call1 = collect().doc["calls"][0]
+    assert call1["outcome"] == "invalid_response" and "unknown encoding" in call1["message"]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "tls", "warned"),
+    [
+        ("http://vp.example.org", False, "unencrypted"),
+        ("http://127.0.0.1:9", True, "TLS settings are not used"),
+        ("http://127.0.0.1:9", False, None),
+    ],
+)
+def test_plain_http_is_warned_about_unless_it_is_loopback(
+    runner: Any, tmp_path: Any, base_url: str, tls: bool, warned: str | None
+) -> None:
+    from bokade_cli.cli import app
+
+    config = tmp_path / "c.toml"
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    config.write_text(
+        f'[profiles.p]\nbase_url = "{base_url}"\nconnect_timeout_s = 0.2\ntimeout_s = 0.5\n'
+        + (f'[profiles.p.tls]\nca_file = "{ca}"\n' if tls else "")
+    )
+    result = runner.invoke(
+        app, ["collect", PNR, "--config", str(config), "--logic", "target", "-f", "json"]
+    )
+    if warned:
+        assert (
+            f"Warning: base_url {base_url} is plain http" in result.stderr
+            and warned in result.stderr
+        )
+    else:
+        assert "Warning" not in result.stderr
+
+
+def test_an_unwritable_capture_path_is_refused_before_any_call(
+    platform: Any, collect: Any, tmp_path: Any
+) -> None:
+    result = collect("--save-capture", str(tmp_path / "missing-folder" / "c.json"))
+    assert result.exit_code == 2 and "cannot write" in result.stdout
+    assert platform.requests == []
+
+
+@pytest.mark.parametrize("now", ["9999-12-31T23:00", "0001-01-01T00:00+05:00"])
+def test_now_outside_the_rules_years_is_a_usage_error(runner: Any, now: str) -> None:
+    from bokade_cli.cli import app
+
+    result = runner.invoke(app, ["collect", PNR, "--base-url", "http://127.0.0.1:9", "--now", now])
+    assert result.exit_code == 2 and "outside the years" in result.stderr

@@ -179,6 +179,7 @@ def test_env_values_are_parsed_and_empty_ones_ignored(tmp_path: Path) -> None:
 
 def test_every_documented_env_var_is_honoured(tmp_path: Path) -> None:
     env = {name: "5" if "TIMEOUT" in name or "BYTES" in name else f"/x/{name}" for name in ENV_VARS}
+    env["BOKADE_BASE_URL"] = "https://vp.example/x"
     settings = load_settings(env={"BOKADE_CONFIG_DIR": str(tmp_path), **env})
     by_origin = {origin for key, origin in settings.origins.items() if key != "profile"}
     assert {f"env {name}" for name in ENV_VARS} <= by_origin
@@ -463,17 +464,26 @@ def test_describe_lists_every_key_with_its_origin_and_never_reads_secrets(tmp_pa
     assert not any("hunter2" in cell or "s3cret" in cell for row in rows for cell in row)
 
 
-def test_check_reports_a_bad_url_and_missing_files(tmp_path: Path) -> None:
+def test_a_base_url_that_is_not_http_is_refused_naming_file_and_key(tmp_path: Path) -> None:
+    _user('[profiles.t]\nbase_url = "ftp://user:secret@vp.example"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.message == (
+        f"{user_config_file()}: profiles.t.base_url must be an http(s) URL, "
+        "got 'ftp://user:***@vp.example'"
+    )
+
+
+def test_check_reports_missing_files(tmp_path: Path) -> None:
     _user(
         f"""
         [profiles.t]
-        base_url = "ftp://vp.example"
+        base_url = "https://vp.example"
         relations_file = "{tmp_path / "rel.txt"}"
         """
     )
     settings = load_settings(overrides={"ca_file": tmp_path / "ca.pem"})
     assert check(settings) == [
-        "base_url 'ftp://vp.example' is not an http(s) URL",
         f"relations_file: {tmp_path / 'rel.txt'} does not exist (user config {user_config_file()})",
         f"tls.ca_file: {tmp_path / 'ca.pem'} does not exist (flag --ca-file)",
     ]

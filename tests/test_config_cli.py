@@ -33,7 +33,7 @@ def test_config_check_fails_on_a_bad_value(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('[profiles.x]\nbase_url = "ftp://vp.example"\n')
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
-    assert result.exit_code == 5 and "is not an http(s) URL" in result.stderr
+    assert result.exit_code == 5 and "profiles.x.base_url must be an http(s) URL" in result.stderr
 
 
 def test_config_path_and_show_name_where_each_value_came_from(

@@ -161,3 +161,34 @@ def test_duplicate_chain_names_the_link_that_joined_it() -> None:
             "r1",
             "facility_start",
         )
+
+
+@pytest.mark.parametrize(
+    ("code", "booked"),
+    [("1", True), (" 01 ", True), ("+1", True), ("1_0", False), ("2", False), ("x", False)],
+)
+def test_v2_status_is_read_as_xs_int(code: str, booked: bool) -> None:
+    assert (filter_reason(_rec(call="call3-v2", status_code=code), NOW) is None) is booked
+
+
+def test_v3_status_is_booked_if_either_text_says_so() -> None:
+    record = _rec(
+        call="call3-v3",
+        status_code="x",
+        status_text="Planerad",
+        status_texts=("Planerad", "Tidbokad"),
+    )
+    assert filter_reason(record, NOW) is None
+
+
+def test_document_id_duplicates_compare_source_systems_case_insensitively() -> None:
+    a = _rec("call3-v3", "20261201100000", document_id="D1", source_system="SE-SRC")
+    b = _rec(
+        "call3-v2",
+        "20261202100000",
+        document_id="D1",
+        source_system="se-src",
+        facility_hsa_id="SE9",
+    )
+    result = {x.record.call: x for x in judge([a, b], NOW)}
+    assert (result["call3-v2"].verdict, result["call3-v2"].match) == ("duplicate", "document_id")

@@ -113,3 +113,12 @@ def test_missing_certificate_file_is_a_configuration_error(pki: Pki, https_serve
     assert result.exit_code == 5
     error = json.loads(result.stdout)["error"]
     assert "tls.cert_file" in error["message"] and error["hint"]
+
+
+def test_an_empty_certificate_file_is_a_configuration_error(pki: Pki, https_server: Any) -> None:
+    empty = pki.folder / "empty.pem"
+    empty.write_text("")
+    config = _config(pki, https_server.base_url, empty, None, pki.folder / "ca.pem")
+    result = CliRunner().invoke(app, ["collect", PNR, "--config", str(config), "-f", "json"])
+    assert result.exit_code == 5
+    assert "holds no PEM certificate" in json.loads(result.stdout)["error"]["message"]

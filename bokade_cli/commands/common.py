@@ -132,13 +132,15 @@ def parse_now(value: str | None) -> datetime:
 
     if value is None:
         return local_now()
+    hint = "Use e.g. --now 2026-11-26T12:00 or 2026-11-26T12:00:00+01:00."
     try:
-        return local_now(datetime.fromisoformat(value.strip()))
+        parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        fail(
-            f"--now {value!r} is not an ISO 8601 time",
-            "Use e.g. --now 2026-11-26T12:00 or 2026-11-26T12:00:00+01:00.",
-        )
+        fail(f"--now {value!r} is not an ISO 8601 time", hint)
+    try:
+        return local_now(parsed)
+    except ValueError as exc:
+        fail(f"--now {value!r}: {exc}", hint)
 
 
 def read_personnummer(value: str) -> Personnummer:
@@ -167,9 +169,43 @@ def relations_from(
 
 
 def load_profile(config: Path | None, profile: str | None, overrides: dict[str, object]) -> Profile:
-    from bokade_cli.config import load_settings
+    """The profile to run with; a TLS file that is not there is an error naming where it was set."""
+    from bokade_cli.config import TLS_KEYS, load_settings
+    from bokade_cli.errors import ConfigError
 
-    return load_settings(config_file=config, profile=profile, overrides=overrides).profile
+    settings = load_settings(config_file=config, profile=profile, overrides=overrides)
+    for key in TLS_KEYS:
+        path = getattr(settings.profile.tls, key)
+        if path is not None and not path.is_file():
+            origin = settings.origins.get(f"tls.{key}", "")
+            raise ConfigError(
+                f"tls.{key}: {path} does not exist (set by {origin})",
+                f"Fix tls.{key} there, or run `bokade config check`.",
+            )
+    _warn_plain_http(settings.profile)
+    return settings.profile
+
+
+def _warn_plain_http(profile: Profile) -> None:
+    """Plain http sends the personnummer in clear: fine on loopback, worth a word elsewhere."""
+    from urllib.parse import urlsplit
+
+    from rich.console import Console
+
+    parts = urlsplit(profile.base_url or "")
+    if parts.scheme != "http":
+        return
+    tls = profile.tls
+    if tls.cert_file or tls.key_file or tls.ca_file:
+        why = "the profile's TLS settings are not used over http"
+    elif parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        why = "the personnummer crosses the network unencrypted"
+    else:
+        return
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"Warning: base_url {profile.base_url} is plain http: {why}; the platform wants https.",
+        markup=False,
+    )
 
 
 def exit_code_of(result: CollectionResult) -> int:
@@ -267,7 +303,18 @@ def prepare_run(
     moment = parse_now(now)
     settings = load_profile(config, profile, {"base_url": base_url})
     relations = relations_from(relation, relations_file, settings)
+    if save_capture is not None:
+        _check_writable(save_capture)
     return Run(settings, pnr, relations, moment, fmt, unmask, verbose, save_capture)
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an output file that cannot be written before any call is made, not after."""
+    import os
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        fail(f"cannot write {path}", "Give a file in an existing, writable folder.")
 
 
 def collect_result(run: Run, logic: LogicChoice) -> CollectionResult:

@@ -199,7 +199,11 @@ def replay(
         )
         moment = parse_now(now) if now else local_now(captured_now(document))
         calls = replay_calls(document, chosen)
-        result = judged(calls, document["subject_of_care"], chosen, moment)
+        from bokade_cli.personnummer import mask_numbers
+
+        # A capture is masked when written; a label edited by hand is masked here all the same.
+        label = mask_numbers(document["subject_of_care"])
+        result = judged(calls, label, chosen, moment)
         print_result(result, fmt, verbose)
         code = exit_code_of(result)
     raise typer.Exit(code)

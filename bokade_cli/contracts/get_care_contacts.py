@@ -13,7 +13,16 @@ from bokade_cli.contracts.base import (
     unknown_children,
 )
 from bokade_cli.models import CONTRACT_CARE_CONTACTS, CallId, Record
-from bokade_cli.xmlparse import Node, boolean, child, children, key, path_text, text
+from bokade_cli.xmlparse import (
+    Node,
+    boolean,
+    child,
+    children,
+    key,
+    path_text,
+    text,
+    value_text,
+)
 
 _RESPONDER = "urn:riv:clinicalprocess:logistics:logistics:GetCareContactsResponder:{v}"
 _CORE = "urn:riv:clinicalprocess:logistics:logistics:{v}"
@@ -54,13 +63,14 @@ def _parse(version: int):  # type: ignore[no-untyped-def]
             status = child(content, core, "careContactStatus")
             unknown = unknown_children(contact, known_contact, f"careContact #{index + 1}")
             notes += unknown
+            status_texts: tuple[str, ...] = ()
             if version == 2:
-                status_code, status_text = text(status), None
+                status_code = text(status)
             else:
                 status_code = path_text(status, core, "code")
-                status_text = path_text(status, core, "displayName") or path_text(
-                    status, core, "originalText"
-                )
+                names = (path_text(status, core, n) for n in ("displayName", "originalText"))
+                status_texts = tuple(n for n in names if n)
+            status_text = status_texts[0] if status_texts else None
             records.append(
                 Record(
                     call=call,
@@ -68,8 +78,8 @@ def _parse(version: int):  # type: ignore[no-untyped-def]
                     order=(target, index),
                     facility_hsa_id=path_text(org, core, "orgUnitHSAId"),
                     facility_name=path_text(org, core, "orgUnitName"),
-                    raw_start=path_text(period, core, "start"),
-                    raw_end=path_text(period, core, "end"),
+                    raw_start=value_text(child(period, core, "start")),
+                    raw_end=value_text(child(period, core, "end")),
                     booking_id=path_text(header, core, "documentId"),
                     source_system=path_text(header, core, "sourceSystemHSAId"),
                     document_id=path_text(header, core, "documentId"),
@@ -77,6 +87,7 @@ def _parse(version: int):  # type: ignore[no-untyped-def]
                     nullified=boolean(path_text(header, core, "nullified")),
                     status_code=status_code,
                     status_text=status_text,
+                    status_texts=status_texts,
                     unknown_elements=tuple(unknown),
                 )
             )

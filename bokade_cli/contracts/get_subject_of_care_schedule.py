@@ -13,7 +13,7 @@ from bokade_cli.contracts.base import (
     unknown_children,
 )
 from bokade_cli.models import CONTRACT_SCHEDULING, CallId, Record
-from bokade_cli.xmlparse import Node, boolean, children, key, text
+from bokade_cli.xmlparse import Node, boolean, children, key, text, value_text
 
 NS_RESPONDER = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
 NS_CORE = "urn:riv:crm:scheduling:1"
@@ -48,6 +48,9 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
         def field(local: str, get: Callable[[str], Node] = slot.get) -> str | None:
             return text(get(_KEY[local]))
 
+        def time(local: str, get: Callable[[str], Node] = slot.get) -> str | None:
+            return value_text(get(_KEY[local]))
+
         unknown = unknown_children(slot, _KNOWN, f"timeslotDetail #{index + 1}")
         notes += unknown
         records.append(
@@ -57,8 +60,8 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
                 order=(target, index),
                 facility_hsa_id=field("healthcare_facility"),
                 facility_name=field("healthcare_facility_name"),
-                raw_start=field("startTimeInclusive"),
-                raw_end=field("endTimeExclusive"),
+                raw_start=time("startTimeInclusive"),
+                raw_end=time("endTimeExclusive"),
                 booking_id=field("bookingId"),
                 invitation=bool(boolean(text(slot.get(_INVITATION)))),
                 unknown_elements=tuple(unknown),

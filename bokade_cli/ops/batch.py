@@ -9,7 +9,6 @@ returns what finished, marked `interrupted`.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,14 +21,13 @@ from bokade_cli.errors import BokadeError, ExitCode, InvalidPersonnummer
 from bokade_cli.models import CollectionResult
 from bokade_cli.ops.batchfile import Batch, Case
 from bokade_cli.ops.expectations import unmet
-from bokade_cli.personnummer import Personnummer, mask_text, parse_personnummer
+from bokade_cli.personnummer import Personnummer, mask_numbers, mask_text, parse_personnummer
 from bokade_cli.soap import SoapClient
 from bokade_cli.stats import Stats, compute_stats
 
 INTERRUPTED = 130  # what a shell reports for SIGINT; scripts tell "stopped" from "failed" by it
 CaseStatus = Literal["passed", "failed", "error", "not_run"]
 # Anything shaped like a personnummer in a case name: names are free text and may hold one.
-_NUMBER_LIKE = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ class BatchRun:
 
 
 def mask_name(name: str, unmask: bool) -> str:
-    return name if unmask else _NUMBER_LIKE.sub(lambda m: f"{m.group(1)}-****", name)
+    return name if unmask else mask_numbers(name)
 
 
 def run_batch(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from bokade_cli.contracts import CONTRACTS
 from bokade_cli.contracts.processing_status import parse_processing_status
 from bokade_cli.errors import CallError, InputError, InvalidResponse
-from bokade_cli.models import CallResult, Logic
+from bokade_cli.models import CallResult, Logic, Outcome
+from bokade_cli.rules import local_now
 from bokade_cli.soap import interpret
 from bokade_cli.support.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
 from bokade_cli.support.compare import CALL3, calls_for_logic
@@ -44,6 +45,8 @@ def load_capture(path: Path) -> dict[str, Any]:
     for key, kind in (("now", str), ("subject_of_care", str), ("relations", list), ("calls", list)):
         if not isinstance(document.get(key), kind):
             raise InputError(f"{path}: key {key!r} is missing or of the wrong type", _HINT)
+    if not all(isinstance(r, str) for r in document["relations"]):
+        raise InputError(f"{path}: key 'relations' must list HSA-ids (strings)", _HINT)
     for number, entry in enumerate(document["calls"], start=1):
         problem = _entry_problem(entry)
         if problem:
@@ -58,11 +61,18 @@ def _entry_problem(entry: Any) -> str | None:
     for key, kind in (("logical_address", str), ("outcome", str), ("elapsed_ms", int)):
         if not isinstance(entry.get(key), kind):
             return key
+    if entry["outcome"] not in get_args(Outcome):  # the closed list of SPEC §4
+        return "outcome"
     exchange = entry.get("exchange", False)
     if exchange is None:
         return None
     if not isinstance(exchange, dict) or not isinstance(exchange.get("response"), str | None):
         return "exchange"
+    try:
+        if exchange.get("response") is not None:
+            exchange["response"].encode(exchange.get("response_encoding") or "utf-8")
+    except (LookupError, UnicodeError, TypeError):
+        return "exchange.response_encoding"
     if exchange.get("response") is not None and not isinstance(exchange.get("status_code"), int):
         return "exchange.status_code"
     return None
@@ -119,8 +129,8 @@ def _rebuild(entry: dict[str, Any]) -> CallResult:
 def captured_now(document: dict[str, Any]) -> datetime:
     """The live run's `now`, so a replay judges exactly as the run did."""
     try:
-        return datetime.fromisoformat(document["now"])
-    except ValueError:
+        return local_now(datetime.fromisoformat(document["now"]))
+    except (ValueError, TypeError):
         raise InputError(
             f"the capture's now {document['now']!r} is not an ISO 8601 time", _HINT
         ) from None
