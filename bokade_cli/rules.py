@@ -133,6 +133,11 @@ def _xs_int(value: str | None) -> int | None:
     return int(value.strip())
 
 
+def same_booked_time(a: Record, b: Record) -> bool:
+    """Whether two records that passed the filters are directly the same booked time."""
+    return a == b or not set(_links(a)).isdisjoint(_links(b))
+
+
 def _links(record: Record) -> list[tuple[str, tuple[str, ...]]]:
     """The keys under which this record can meet another: (rule, bucket key)."""
     facility = (record.facility_hsa_id or "").strip().casefold()

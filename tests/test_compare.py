@@ -93,3 +93,48 @@ def test_table_lists_what_target_loses_and_the_statistics(clinic: str) -> None:
     assert "call2_excluded_lost  only the direct call found it" in out
     assert "Target readiness: 40% of the shown appointments come from call1" in out
     assert all(form not in out for form in PNR_FORMS)
+
+
+def test_rows_agree_with_each_logics_own_count_when_another_logics_record_links_two() -> None:
+    """call1 10:00 and call2 11:00 share a bookingId; call3-v3 has 11:00: current shows two."""
+    from datetime import datetime
+
+    from bokade_cli.models import CallResult, Record
+    from bokade_cli.rules import STOCKHOLM
+    from bokade_cli.support.compare import compare
+
+    def rec(call: str, start: str, **kw: Any) -> Record:
+        kind = "care_contact" if call.startswith("call3") else "scheduling"
+        return Record(
+            call=call, kind=kind, order=(0, 0), facility_hsa_id="SE-X", raw_start=start, **kw
+        )  # type: ignore[arg-type]
+
+    def result(call: str, address: str, *records: Record, sources: Any = ()) -> CallResult:
+        return CallResult(call, "C", address, "ok", records=records, sources=sources)  # type: ignore[arg-type]
+
+    from bokade_cli.models import SourceStatus
+
+    calls = (
+        result(
+            "call1",
+            "5565594230",
+            rec("call1", "20261201100000", booking_id="B1"),
+            sources=(SourceStatus("SE-X", "DataFromSource"),),
+        ),
+        result("call2", "SE-X", rec("call2", "20261201110000", booking_id="B1")),
+        result(
+            "call3-v3",
+            "5565594230",
+            rec("call3-v3", "20261201110000", document_id="D", source_system="S"),
+        ),
+        result("call3-v2", "5565594230"),
+    )
+    c = compare(calls, ["SE-X"], "x", datetime(2026, 11, 26, 12, tzinfo=STOCKHOLM))
+    for logic in ("current", "target", "legacy"):
+        counted = sum(1 for a in c.results[logic].appointments if a.verdict == "shown")
+        assert sum(1 for row in c.rows if row.shown_by[logic]) == counted
+    assert [row.shown_by for row in c.rows] == [
+        {"current": "call1", "target": "call1", "legacy": "call2"},
+        {"current": "call3-v3", "target": None, "legacy": None},
+    ]
+    assert [row.id for row in c.lost("target")] == ["a2"]

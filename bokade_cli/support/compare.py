@@ -2,8 +2,10 @@
 
 The run is the target logic (call1) and the legacy logic (call2 to every relation facility, no
 exclusion, and call3) at once; the current logic's calls are derived from it exactly as the
-collector makes them. All records judged together give the booked times (one row per group of
-duplicates); a row is shown under a logic when that logic's judgement shows any record of it.
+collector makes them. Each logic's shown appointments become rows: current's first, then each
+target and legacy appointment joins the row of the same booked time (a direct duplicate rule
+between the two records) or starts its own. So every logic has exactly as many rows as it shows
+appointments, even where a record only another logic received would have linked two of them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bokade_cli.collect import (
 )
 from bokade_cli.config import Profile
 from bokade_cli.models import CALL_PRIORITY, Appointment, CallResult, CollectionResult, Logic
+from bokade_cli.rules import same_booked_time
 from bokade_cli.soap import Exchange
 from bokade_cli.support.checks import call_of, hsa_key, source_of
 
@@ -37,7 +40,9 @@ class Row:
     """One booked time: which call shows it under each logic, and why a logic misses it."""
 
     id: str
-    appointment: Appointment  # the copy the union of all calls shows
+    appointment: (
+        Appointment  # the copy shown by the first logic (current, target, legacy) that shows it
+    )
     shown_by: Mapping[str, str | None]
     missing: Mapping[str, tuple[str, str]]  # logic -> (code, sentence)
 
@@ -127,26 +132,40 @@ def compare(
         for logic in LOGICS
     }
     union = judged(tuple(calls), label, "current", now)
-    groups: dict[str, list[Appointment]] = {}
-    for a in union.appointments:  # priority order: a group's shown record comes first
-        if a.verdict != "filtered":
-            groups.setdefault(a.duplicate_of or a.id, []).append(a)
-    shown = {
-        logic: {a.record for a in r.appointments if a.verdict == "shown"}
-        for logic, r in results.items()
-    }
+    placed: list[dict[str, Appointment]] = []  # one per row: logic -> the appointment it shows
+    for logic in LOGICS:
+        for shown in (a for a in results[logic].appointments if a.verdict == "shown"):
+            row = next(
+                (
+                    r
+                    for r in placed
+                    if logic not in r
+                    and any(same_booked_time(x.record, shown.record) for x in r.values())
+                ),
+                None,
+            )
+            if row is None:
+                placed.append({logic: shown})
+            else:
+                row[logic] = shown
+    order = {a.record: n for n, a in enumerate(union.appointments)}
+    placed.sort(key=lambda r: min(order.get(a.record, len(order)) for a in r.values()))
+    passed = [a for a in union.appointments if a.verdict != "filtered"]
     rows = []
-    for number, members in enumerate(groups.values(), start=1):
+    for number, row in enumerate(placed, start=1):
+        members = [
+            a for a in passed if any(same_booked_time(a.record, x.record) for x in row.values())
+        ]
         shown_by: dict[str, str | None] = {
-            logic: next((m.record.call for m in members if m.record in shown[logic]), None)
-            for logic in LOGICS
+            logic: (row[logic].record.call if logic in row else None) for logic in LOGICS
         }
         missing: dict[str, tuple[str, str]] = {
             logic: _why_missing(logic, members, union, relations)
             for logic in LOGICS
-            if shown_by[logic] is None
+            if logic not in row
         }
-        rows.append(Row(f"a{number}", members[0], shown_by, missing))
+        first = next(row[logic] for logic in LOGICS if logic in row)
+        rows.append(Row(f"a{number}", first, shown_by, missing))
     return Comparison(union, results, tuple(rows), tuple(unique_relations(relations)))
 
 
