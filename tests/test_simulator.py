@@ -617,3 +617,11 @@ def test_answers_validate_against_the_rivta_schemas(
     assert "INVALID" not in result.stdout
     # The one known deviation is reported as a note, not an error.
     assert "without lastSuccessfulSynch" in result.stdout
+
+
+def test_a_request_in_another_encoding_cannot_slip_a_doctype_past_the_check() -> None:
+    from bokade_cli.simulator.inbound import ClientFault, parse_request
+
+    sneaky = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x><x/>'.encode("utf-16")
+    with pytest.raises(ClientFault, match="not UTF-8"):
+        parse_request(sneaky, "")

@@ -122,3 +122,13 @@ def test_an_empty_certificate_file_is_a_configuration_error(pki: Pki, https_serv
     result = CliRunner().invoke(app, ["collect", PNR, "--config", str(config), "-f", "json"])
     assert result.exit_code == 5
     assert "holds no PEM certificate" in json.loads(result.stdout)["error"]["message"]
+
+
+def test_a_missing_tls_file_names_where_it_was_set(pki: Pki, https_server: Any) -> None:
+    config = _config(pki, https_server.base_url, pki.folder / "gone.pem", None, None)
+    result = CliRunner().invoke(app, ["collect", PNR, "--config", str(config)])
+    assert result.exit_code == 5
+    assert (
+        f"tls.cert_file: {pki.folder / 'gone.pem'} does not exist (set by --config {config})"
+        in result.stderr
+    )

@@ -93,6 +93,12 @@ class Request:
 
 def parse_request(body: bytes, consumer: str) -> Request:
     """The routing facts of a request: the LogicalAddress header and the body's namespace."""
+    # The platform takes UTF-8 (what bokade sends); checking that first also means the DOCTYPE
+    # test below cannot be dodged by another encoding such as UTF-16.
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ClientFault("Invalid request: the message is not UTF-8") from None
     # SOAP forbids a DOCTYPE; refusing it up front also rules out entity expansion.
     if _DOCTYPE.search(body):
         raise ClientFault("Invalid request: a DOCTYPE is not allowed in a SOAP message")
