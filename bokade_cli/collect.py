@@ -264,6 +264,13 @@ def scrubbed_calls(
 
     def record(r: Record) -> Record:
         # NOTE: producers put anything in free-text fields, the patient's number included.
+        texts = (
+            r.facility_hsa_id, r.facility_name, r.raw_start, r.raw_end, r.booking_id,
+            r.source_system, r.document_id, r.status_code, r.status_text,
+            *r.status_texts, *r.unknown_elements,
+        )  # fmt: skip
+        if all(t is None or scrub(t) == t for t in texts):
+            return r  # the usual case: nothing to mask, no copy of the record
         return replace(
             r,
             facility_hsa_id=text(r.facility_hsa_id),
@@ -300,5 +307,8 @@ def scrubbed(result: CollectionResult, scrub: Callable[[str], str]) -> Collectio
         for c, mc in zip(result.calls, masked, strict=True)
         for r, m in zip(c.records, mc.records, strict=True)
     }
-    appointments = tuple(replace(a, record=by_id[id(a.record)]) for a in result.appointments)
+    appointments = tuple(
+        a if by_id[id(a.record)] is a.record else replace(a, record=by_id[id(a.record)])
+        for a in result.appointments
+    )
     return replace(result, calls=masked, appointments=appointments)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from .errors import InvalidPersonnummer
@@ -151,13 +152,20 @@ def mask_text(text: str, pnr: Personnummer) -> str:
     Matches are not anchored at digit boundaries on purpose: for logs, captures and XML
     dumps, over-masking a coincidence is cheaper than leaking a number.
     """
-    long_date, tail = pnr.digits[:8], pnr.digits[8:]
+    if pnr.digits[2:8] not in text:  # every written form holds YYMMDD: the usual, quick answer
+        return text
+    return _forms_of(pnr.digits).sub(pnr.masked, text)
+
+
+@lru_cache(maxsize=64)
+def _forms_of(digits: str) -> re.Pattern[str]:
+    """One compiled pattern per number: masking runs over every field of every record."""
+    long_date, tail = digits[:8], digits[8:]
     short_date = long_date[2:]
     # Longest forms first, so that the 10-digit form never eats into a 12-digit one.
     forms = [f"{long_date}{tail}", f"{long_date}-{tail}", f"{long_date}+{tail}"]
     forms += [f"{short_date}-{tail}", f"{short_date}+{tail}", f"{short_date}{tail}"]
-    pattern = "|".join(re.escape(form) for form in forms)
-    return re.sub(pattern, pnr.masked, text)
+    return re.compile("|".join(re.escape(form) for form in forms))
 
 
 # Anything shaped like a personnummer, for texts whose number is not known (names, old files).
