@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,15 +64,28 @@ def check_values(settings: Settings) -> list[str]:
     return problems
 
 
+def unusable_files(settings: Settings, keys: Sequence[str]) -> list[tuple[str, Path, str, str]]:
+    """(key, path, what is wrong, where it was set) for each named file that cannot be read."""
+    found = []
+    for key in keys:
+        path = _value(settings.profile, key)
+        if isinstance(path, Path) and not path.is_file():
+            found.append((key, path, "does not exist", settings.origins[key]))
+        elif isinstance(path, Path) and not os.access(path, os.R_OK):
+            found.append((key, path, "is not readable", settings.origins[key]))
+    return found
+
+
+TLS_FILE_KEYS = tuple(f"tls.{key}" for key in TLS_KEYS)
+
+
 def check_files(settings: Settings) -> list[str]:
     """Problems with the files the settings name: missing, unreadable, or no usable TLS."""
-    profile, origins, problems = settings.profile, settings.origins, []
-    for key in ("relations_file", *(f"tls.{key}" for key in TLS_KEYS)):
-        path = _value(profile, key)
-        if isinstance(path, Path) and not path.is_file():
-            problems.append(f"{key}: {path} does not exist ({origins[key]})")
-        elif isinstance(path, Path) and not os.access(path, os.R_OK):
-            problems.append(f"{key}: {path} is not readable ({origins[key]})")
+    problems = [
+        f"{key}: {path} {what} ({origin})"
+        for key, path, what, origin in unusable_files(settings, ("relations_file", *TLS_FILE_KEYS))
+    ]
+    profile = settings.profile
     if not any(problem.startswith("tls.") for problem in problems):
         try:
             build_ssl_context(profile.tls)

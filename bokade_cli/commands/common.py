@@ -170,18 +170,16 @@ def relations_from(
 
 def load_profile(config: Path | None, profile: str | None, overrides: dict[str, object]) -> Profile:
     """The profile to run with; a TLS file that is not there is an error naming where it was set."""
-    from bokade_cli.config import TLS_KEYS, load_settings
+    from bokade_cli.config import load_settings
+    from bokade_cli.config_report import TLS_FILE_KEYS, unusable_files
     from bokade_cli.errors import ConfigError
 
     settings = load_settings(config_file=config, profile=profile, overrides=overrides)
-    for key in TLS_KEYS:
-        path = getattr(settings.profile.tls, key)
-        if path is not None and not path.is_file():
-            origin = settings.origins.get(f"tls.{key}", "")
-            raise ConfigError(
-                f"tls.{key}: {path} does not exist (set by {origin})",
-                f"Fix tls.{key} there, or run `bokade config check`.",
-            )
+    for key, path, what, origin in unusable_files(settings, TLS_FILE_KEYS)[:1]:
+        raise ConfigError(
+            f"{key}: {path} {what} (set by {origin})",
+            f"Fix {key} there, or run `bokade config check`.",
+        )
     _warn_plain_http(settings.profile)
     return settings.profile
 
