@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from bokade_cli.collect import Subject, collector_for, judged, make_client
+from bokade_cli.collect import Subject, collector_for, judged, make_client, scrubbed
 from bokade_cli.config import Profile
 from bokade_cli.errors import BokadeError, ExitCode, InvalidPersonnummer
 from bokade_cli.models import CollectionResult
@@ -183,7 +183,9 @@ async def _run_case(
         return failed("internal", text, hint, label)
     result = judged(calls, label, case.logic, run.now)
     stats = compute_stats(result)
-    problems = tuple(unmet(case.expect, result, stats))
+    problems = tuple(scrub(p) for p in unmet(case.expect, result, stats))
+    # Judged on the data as received; every report then sees it masked, as `collect` does.
+    result = scrubbed(result, scrub)
     elapsed = round((time.perf_counter() - started) * 1000)
     status: CaseStatus = "failed" if problems else "passed"
     masker = None if run.unmask else pnr
