@@ -27,15 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scenarios import Case, collection_cases, write_scenario  # noqa: E402
 
-from bokade_cli.collect import Subject, collect_once  # noqa: E402
+from bokade_cli.clock import local, now_instant  # noqa: E402
 from bokade_cli.config import Profile  # noqa: E402
 from bokade_cli.contracts import CONTRACTS  # noqa: E402
-from bokade_cli.ops.batch import run_batch  # noqa: E402
-from bokade_cli.ops.batchfile import Batch  # noqa: E402
-from bokade_cli.ops.batchfile import Case as BatchCase  # noqa: E402
-from bokade_cli.ops.expectations import Expectations  # noqa: E402
-from bokade_cli.rules import local_now  # noqa: E402
-from bokade_cli.soap import interpret  # noqa: E402
+from bokade_cli.engine.run import Subject, collect_calls  # noqa: E402
+from bokade_cli.engine.soap import interpret  # noqa: E402
+from bokade_cli.ops.batch.expectations import Expectations  # noqa: E402
+from bokade_cli.ops.batch.file import Batch  # noqa: E402
+from bokade_cli.ops.batch.file import Case as BatchCase  # noqa: E402
+from bokade_cli.ops.batch.run import run_batch  # noqa: E402
+from bokade_cli.rules import judged  # noqa: E402
 from bokade_cli.xmlparse import parse_xml  # noqa: E402
 
 SUBJECT = Subject("191212121212", "1.2.752.129.2.1.3.1")
@@ -76,6 +77,13 @@ def profile_for(base_url: str) -> Profile:
     return Profile(name="bench", base_url=base_url, timeout_s=30.0)
 
 
+def collect_once(profile: Profile, relations: list[str], logic: str) -> object:
+    """One collection, judged, in process: the engine's one entry, then the rules."""
+    now = now_instant()
+    calls = collect_calls(profile, SUBJECT, relations, logic, local(now).date())  # type: ignore[arg-type]
+    return judged(calls, "x", logic, now)  # type: ignore[arg-type]
+
+
 def median_time(runs: int, action: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
@@ -91,7 +99,7 @@ def _collection_wall(case: Case, folder: Path, runs: int) -> float:
         profile = profile_for(base_url)
 
         def once(profile: Profile = profile, relations: list[str] = case.relation_ids) -> object:
-            return collect_once(profile, SUBJECT, "x", relations, "current", local_now())
+            return collect_once(profile, relations, "current")
 
         once()  # warm-up: imports, first connections
         return median_time(runs, once)
@@ -146,7 +154,7 @@ def bench_batch(quick: bool, folder: Path) -> None:
                 ),
             )
             cpu = time.process_time()
-            run = run_batch(batch, profile, local_now(), concurrency)
+            run = run_batch(batch, profile, now_instant(), concurrency)
             cpu_per_case = (time.process_time() - cpu) / cases * 1000
             assert all(r.status == "passed" for r in run.results.values()), (
                 "a benchmark case failed"
@@ -184,7 +192,7 @@ def bench_memory_and_parsing(quick: bool, folder: Path) -> None:
     with simulator(path) as base_url:
         profile = profile_for(base_url)
         tracemalloc.start()
-        result = collect_once(profile, SUBJECT, "x", [], "target", local_now())
+        result = collect_once(profile, [], "target")
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         raw = _fetch_raw(base_url)
@@ -214,10 +222,12 @@ def _fetch_raw(base_url: str) -> bytes:
     import httpx
 
     from bokade_cli.contracts import RequestParams
-    from bokade_cli.soap import build_envelope
+    from bokade_cli.engine.soap import build_envelope
 
     contract = CONTRACTS["GetSubjectOfCareSchedule"]
-    params = RequestParams("5565594230", SUBJECT.digits, SUBJECT.id_type, local_now().date())
+    params = RequestParams(
+        "5565594230", SUBJECT.digits, SUBJECT.id_type, local(now_instant()).date()
+    )
     envelope = build_envelope("5565594230", contract.build_body(params), SUBJECT.digits)
     url = profile_for(base_url).url(contract.key)
     headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": contract.soap_action}

@@ -1,21 +1,61 @@
 """The Typer app: every command module registers itself here; `main()` is the console script.
 
-Heavy modules (httpx, xmltodict, the contracts, the simulator) are imported inside the
-commands that need them, so `bokade --help` and `bokade --version` start fast.
+Heavy modules (httpx, xmltodict, rich, the contracts, the simulator) are imported inside the
+commands that need them, so `bokade --help` and `bokade --version` start fast. Usage errors
+are reported here too, through the output boundary: Click would echo argv, which may hold a
+personnummer, raw.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from bokade_cli import __version__
 from bokade_cli.commands import collect, config, ops, simulator, support
-from bokade_cli.commands.common import EPILOG
+from bokade_cli.commands.options import EPILOG
+from bokade_cli.errors import ExitCode
+
+
+class _Group(TyperGroup):
+    """Click's usage errors (bad flag, extra argument) masked and neutralised like every output."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            kwargs["standalone_mode"] = False
+            code = super().main(*args, **kwargs)
+        except typer.Abort:
+            if not standalone:
+                raise
+            raise SystemExit(ExitCode.INTERRUPTED) from None
+        except Exception as exc:
+            # NOTE: Typer vendors Click; its exceptions are recognised by their shape.
+            if not standalone or not hasattr(exc, "format_message"):
+                raise
+            _report(exc)
+            raise SystemExit(int(getattr(exc, "exit_code", ExitCode.USAGE))) from None
+        if standalone:
+            raise SystemExit(code if isinstance(code, int) else 0)
+        return code
+
+
+def _report(exc: Exception) -> None:
+    from bokade_cli.output.boundary import Output
+
+    out = Output()
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        out.say(ctx.get_usage())
+        out.say(f"Try '{ctx.command_path} -h' for help.")
+    out.say(f"Error: {exc.format_message()}")  # type: ignore[attr-defined]
+
 
 app = typer.Typer(
     name="bokade",
+    cls=_Group,
     help="Diagnose 1177 Bokade tider: run the booked-appointments collection for one "
     "personnummer and account for every appointment received.",
     epilog=EPILOG,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from .errors import ConfigError
+from bokade_cli.errors import ConfigError
 
 DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
     {
@@ -48,6 +47,67 @@ _OVERRIDABLE = {key.rpartition(".")[2]: key for key in SETTINGS if not key.start
 _FLAGS = {"relations_file": "--relations"}  # where the CLI flag is not just the key dashed
 _FIX_HINT = "Fix the value or run `bokade config check`."
 _NO_PROFILE = "(none)"
+
+
+_URL_HINT = (
+    "Write base_url as http(s)://host[:port][/path]; the platform authenticates with the client "
+    "certificate ([tls]), never with a password in the URL."
+)
+
+
+def redact_url(url: str) -> str:
+    """A URL fit for messages: user information, query and fragment replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unparsable URL)"
+    netloc = parts.netloc.rpartition("@")[2]
+    if "@" in parts.netloc:
+        netloc = "***@" + netloc
+    shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else netloc + parts.path
+    if parts.query:
+        shown += "?***"
+    if parts.fragment:
+        shown += "#***"
+    return shown
+
+
+def url_problem(url: str) -> str | None:
+    """What makes `url` unusable as base_url (SPEC §5), never echoing a secret; None if fine."""
+    shown = redact_url(url)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return f"{shown!r} holds spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for 99999, -1 or "19999:80"
+    except ValueError as exc:
+        why = "an invalid port" if "port" in str(exc).lower() else "not a valid URL"
+        return f"{shown!r} has {why}" if why.startswith("an") else f"{shown!r} is {why}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{shown!r} must start with http:// or https://"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return (
+            f"{shown!r} holds user information (user:password@); it would end up in logs and "
+            "captures"
+        )
+    if parts.query or "?" in url:
+        return f"{shown!r} holds a query (?...); paths would be appended to it"
+    if parts.fragment or "#" in url:
+        return f"{shown!r} holds a fragment (#...); paths would be appended to it"
+    host = parts.hostname
+    if not host:
+        return f"{shown!r} names no host"
+    if port == 0:
+        return f"{shown!r} has port 0"
+    import httpx  # its own parser decides what a call could use
+
+    try:
+        _ = httpx.URL(url).host  # the host is decoded (IDNA) only when asked for
+    except Exception as exc:  # InvalidURL, and idna's errors, which are UnicodeErrors
+        if isinstance(exc, UnicodeError) or "IDNA" in str(exc):
+            return f"{shown!r} has a host name that is not valid (IDNA)"
+        return f"{shown!r} is not a valid URL"
+    return None
 
 
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -126,11 +186,10 @@ def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool)
         problem = "a positive whole number"
     elif isinstance(value, str) and value.strip():
         if kind == "url":
-            parts = urlsplit(value.strip())
-            if parts.scheme in ("http", "https") and parts.hostname:
+            wrong = url_problem(value.strip())
+            if wrong is None:
                 return value.strip()
-            shown = value.replace(f":{parts.password}@", ":***@") if parts.password else value
-            raise ConfigError(f"{where} must be an http(s) URL, got {shown!r}", _FIX_HINT)
+            raise ConfigError(f"{where}: {wrong}", _URL_HINT)
         if kind != "path":
             return value.strip()
         path = Path(value).expanduser()
@@ -148,21 +207,10 @@ def _unknown(where: str, key: str, known: list[str]) -> ConfigError:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: the config file does not exist", "Check the path.") from None
-    except OSError as exc:
-        why = f"cannot read the config file ({exc.strerror})"
-        raise ConfigError(f"{path}: {why}", "Check the file and its permissions.") from None
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: not UTF-8 text (line {line})", "Save it as UTF-8.") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # its message carries the line and column
-        raise ConfigError(f"{path}: invalid TOML: {exc}", "Fix the syntax at that line.") from None
+    from bokade_cli.inputs import parse_toml, read_input
+
+    text = read_input(path, "config file", "Check the file and its permissions.", error=ConfigError)
+    return parse_toml(text, str(path), "config file", error=ConfigError)
 
 
 _FileData = tuple[str | None, dict[str, dict[str, object]]]  # default_profile, profiles

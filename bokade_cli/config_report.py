@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bokade_cli.config import PATH_KEYS, SETTINGS, TLS_KEYS, Profile, Settings
+from bokade_cli.config import (
+    PATH_KEYS,
+    SETTINGS,
+    TLS_KEYS,
+    Profile,
+    Settings,
+    redact_url,
+    url_problem,
+)
+from bokade_cli.engine.tls import build_ssl_context
 from bokade_cli.errors import ConfigError
-from bokade_cli.tls import build_ssl_context
-
-
-def _redact_url(url: str) -> str:
-    """Hide a password written into a URL's userinfo (https://user:secret@host)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 def _value(profile: Profile, key: str) -> object:
@@ -36,7 +36,7 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
         value = _value(settings.profile, key)
         text = "(not set)" if value is None else str(value)
         if key == "base_url" and value is not None:
-            text = _redact_url(text)
+            text = redact_url(text)
         rows.append((key, text, settings.origins[key]))
     return rows
 
@@ -54,8 +54,9 @@ def check_values(settings: Settings) -> list[str]:
         problems.append("base_url is not set" + (choose if settings.available_profiles else ""))
     else:
         url = urlsplit(profile.base_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            problems.append(f"base_url {_redact_url(profile.base_url)!r} is not an http(s) URL")
+        problem = url_problem(profile.base_url)
+        if problem is not None:
+            problems.append(f"base_url {problem}")
         elif url.scheme == "http" and profile.tls.cert_file is not None:
             problems.append("base_url uses http, so the client certificate is never presented")
     for key, contract in PATH_KEYS.items():
@@ -92,3 +93,18 @@ def check_files(settings: Settings) -> list[str]:
         except ConfigError as exc:
             problems.append(exc.message)
     return problems
+
+
+def plain_http_warning(profile: Profile) -> str | None:
+    """Plain http sends the personnummer in clear: fine on loopback, worth a word elsewhere."""
+    parts = urlsplit(profile.base_url or "")
+    if parts.scheme != "http":
+        return None
+    tls = profile.tls
+    if tls.cert_file or tls.key_file or tls.ca_file:
+        why = "the profile's TLS settings are not used over http"
+    elif parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        why = "the personnummer crosses the network unencrypted"
+    else:
+        return None
+    return f"base_url {redact_url(profile.base_url or '')} is plain http: {why}; the platform wants https."

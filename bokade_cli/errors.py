@@ -33,6 +33,8 @@ class ExitCode(IntEnum):
     PARTIAL = 3
     NOTHING_ANSWERED = 4
     CONFIG = 5
+    INTERNAL = 70  # a bug in bokade (BSD sysexits EX_SOFTWARE)
+    INTERRUPTED = 130  # what a shell reports for SIGINT: scripts tell "stopped" from "failed"
 
 
 class BokadeError(Exception):
@@ -68,6 +70,7 @@ class CallError(BokadeError):
     """A platform call failed; `outcome` is the SPEC §4 outcome it maps to."""
 
     outcome: Outcome = "transport_error"
+    queued_ms = 0  # time the call waited for a connection of our own pool before it was sent
 
 
 class SoapFault(CallError):

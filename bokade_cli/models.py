@@ -20,8 +20,10 @@ CALL_PRIORITY: tuple[CallId, ...] = ("call1", "call2", "call3-v3", "call3-v2")
 CONTRACT_SCHEDULING = "GetSubjectOfCareSchedule"
 CONTRACT_CARE_CONTACTS = "GetCareContacts"
 
-# ProcessingStatus codes that mean the aggregator got nothing fresh from the source.
-FAILED_SOURCE_STATUSES = frozenset({"NoDataSynchFailed", "DataFromCacheSynchFailed"})
+# ProcessingStatus codes that mean the source answered (fresh or from the aggregator's cache).
+# Anything else — NoDataSynchFailed, DataFromCacheSynchFailed, a code the schema does not know,
+# or none at all — is a source that failed or whose status is unknown (SPEC §4).
+ANSWERED_SOURCE_STATUSES = frozenset({"DataFromSource", "DataFromCache"})
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,10 @@ class Record:
     invitation: bool = False
     source_system: str | None = None
     document_id: str | None = None
-    approved_for_patient: bool | None = None
+    approved_for_patient: bool | None = None  # None: absent, empty or not an xs:boolean
+    approved_raw: str | None = None  # the value as written, for the finding that quotes it
     nullified: bool | None = None
+    nullified_raw: str | None = None
     status_code: str | None = None  # v2: the int as text; v3: CV code
     status_text: str | None = None  # v3: displayName, else originalText (for display)
     status_texts: tuple[str, ...] = ()  # v3: displayName and originalText, each may say "booked"
@@ -49,15 +53,20 @@ class Record:
 
 @dataclass(frozen=True)
 class SourceStatus:
-    """One ProcessingStatusList record of an aggregated answer."""
+    """One ProcessingStatusList record of an aggregated answer (None: the element was missing)."""
 
-    logical_address: str
-    status: str
+    logical_address: str | None
+    status: str | None
     error: str | None = None
 
     @property
     def failed(self) -> bool:
-        return self.status in FAILED_SOURCE_STATUSES
+        return self.status not in ANSWERED_SOURCE_STATUSES or not self.logical_address
+
+    @property
+    def unknown(self) -> bool:
+        """No status or no address: the aggregator called something, but we cannot tell what came of it."""
+        return not self.status or not self.logical_address
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,8 @@ class CallResult:
     hint: str | None = None
     sources: tuple[SourceStatus, ...] = ()
     correlation_id: str | None = None
-    notes: tuple[str, ...] = ()  # verbose-only observations (unknown elements, ...)
+    notes: tuple[str, ...] = ()  # what the parser did not read, and records it could not take
+    queued_ms: int = 0  # waiting for a connection of our own pool, before the deadline started
 
     @property
     def failed(self) -> bool:
@@ -97,6 +107,8 @@ class Appointment:
     match: str | None = None
     start: str | None = None  # ISO 8601 with offset, when the start parsed
     end: str | None = None
+    offending: str | None = None  # the value a filter judged (a raw time, a status, ...)
+    limit: str | None = None  # the limit it broke: now, or now + 3 years (ISO 8601)
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,7 @@ class CollectionResult:
     logic: Logic
     calls: tuple[CallResult, ...]
     appointments: tuple[Appointment, ...] = field(default=())
+    relations: tuple[str, ...] = ()  # the relation list the run used (mottagningsrelation)
 
     @property
     def complete(self) -> bool:

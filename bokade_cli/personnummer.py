@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Literal
 
-from .errors import InvalidPersonnummer
+from bokade_cli.errors import InvalidPersonnummer
 
 PERSONNUMMER_OID = "1.2.752.129.2.1.3.1"
 SAMORDNINGSNUMMER_OID = "1.2.752.129.2.1.3.3"
@@ -17,7 +17,9 @@ SAMORDNINGSNUMMER_OID = "1.2.752.129.2.1.3.3"
 _SAMORDNING_OFFSET = 60
 
 _FORMS = "expected 12 digits, YYYYMMDD-NNNN or YYMMDD-NNNN"
-_HINT = "Check the number; a samordningsnummer has the day + 60."
+_SHAPE_HINT = "Write it as YYYYMMDD-NNNN (or 12 digits, or YYMMDD-NNNN)."
+_DATE_HINT = "Check the date part; a samordningsnummer has the day + 60."
+_CHECK_HINT = "Check the number: the last digit is a check digit over the other nine."
 _SHAPE = re.compile(r"(?P<date>[0-9]{6}|[0-9]{8})(?P<sep>[-+]?)(?P<tail>[0-9]{4})")
 
 
@@ -64,6 +66,22 @@ def _luhn_check_digit(nine_digits: str) -> int:
     return (10 - total % 10) % 10
 
 
+def cleaned(text: str) -> str:
+    """The number as pasted from a document, in plain ASCII: full-width digits (NFKC), and an
+    en dash, em dash or other Unicode hyphen made `-`.
+
+    NOTE: a space is not cleaned away: the personnummer projects' shared test list (and so
+    every library that agrees with it) treats "19090527 1474" as invalid.
+    """
+    out = []
+    for char in unicodedata.normalize("NFKC", text.strip()):
+        if unicodedata.category(char) == "Pd" or char == "\u2212":
+            out.append("-")
+        elif unicodedata.category(char) != "Cf":  # zero-width characters from copy and paste
+            out.append(char)
+    return "".join(out)
+
+
 def _describe_shape_error(text: str) -> str:
     """Say what is wrong with the shape without echoing the (possibly real) number."""
     if not text:
@@ -97,15 +115,16 @@ def _resolve_century(yy: int, month: int, day: int, plus: bool, today: date) -> 
 def parse_personnummer(text: str, today: date | None = None) -> Personnummer:
     """Parse any written form of a personnummer or samordningsnummer, or raise InvalidPersonnummer.
 
-    Accepted: YYYYMMDDNNNN, YYYYMMDD-NNNN, YYYYMMDD+NNNN, YYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN.
+    Accepted: YYYYMMDDNNNN, YYYYMMDD-NNNN, YYYYMMDD+NNNN, YYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN,
+    also as pasted from documents: an en dash or other dash, spaces, full-width digits.
     Ten-digit forms take their century from the separator (none counts as `-`) relative to
     `today`. Errors show the number masked or only the part that is wrong.
     """
     today = today or date.today()
-    stripped = text.strip()
+    stripped = cleaned(text)
     match = _SHAPE.fullmatch(stripped)
     if match is None:
-        raise InvalidPersonnummer(_describe_shape_error(stripped), _HINT)
+        raise InvalidPersonnummer(_describe_shape_error(stripped), _SHAPE_HINT)
 
     written_date, separator, tail = match["date"], match["sep"], match["tail"]
     label = f"personnummer {written_date}-****"
@@ -126,56 +145,22 @@ def parse_personnummer(text: str, today: date | None = None) -> Personnummer:
         detail = f"{full_date} is not a real date"
         if is_samordning:
             detail += f", even as a samordningsnummer (day {written_day} - 60 = {day})"
-        raise InvalidPersonnummer(f"{label}: {detail}", _HINT) from None
+        raise InvalidPersonnummer(f"{label}: {detail}", _DATE_HINT) from None
     if birth > today:
-        raise InvalidPersonnummer(f"{label}: the birth date {full_date} is in the future", _HINT)
+        raise InvalidPersonnummer(
+            f"{label}: the birth date {full_date} is in the future", _DATE_HINT
+        )
     if tail[:3] == "000":
         # NOTE: Skatteverket never issues birth number 000; the shared test list treats it as invalid.
-        raise InvalidPersonnummer(f"{label}: the birth number 000 is never issued", _HINT)
+        raise InvalidPersonnummer(f"{label}: the birth number 000 is never issued", _CHECK_HINT)
 
     ten = full_date[2:] + tail
     expected = _luhn_check_digit(ten[:9])
     if int(ten[9]) != expected:
         raise InvalidPersonnummer(
-            f"{label}: the check digit is {ten[9]}, expected {expected}", _HINT
+            f"{label}: the check digit is {ten[9]}, expected {expected}", _CHECK_HINT
         )
     kind: Literal["personnummer", "samordningsnummer"] = (
         "samordningsnummer" if is_samordning else "personnummer"
     )
     return Personnummer(digits=full_date + tail, kind=kind)
-
-
-def mask_text(text: str, pnr: Personnummer) -> str:
-    """Replace every written form of `pnr` in `text` by its masked form.
-
-    Covers 12 digits, YYYYMMDD-NNNN, YYYYMMDD+NNNN, YYMMDD-NNNN, YYMMDD+NNNN and 10 digits.
-    Matches are not anchored at digit boundaries on purpose: for logs, captures and XML
-    dumps, over-masking a coincidence is cheaper than leaking a number.
-    """
-    if pnr.digits[2:8] not in text:  # every written form holds YYMMDD: the usual, quick answer
-        return text
-    return _forms_of(pnr.digits).sub(pnr.masked, text)
-
-
-@lru_cache(maxsize=64)
-def _forms_of(digits: str) -> re.Pattern[str]:
-    """One compiled pattern per number: masking runs over every field of every record."""
-    long_date, tail = digits[:8], digits[8:]
-    short_date = long_date[2:]
-    # Longest forms first, so that the 10-digit form never eats into a 12-digit one.
-    forms = [f"{long_date}{tail}", f"{long_date}-{tail}", f"{long_date}+{tail}"]
-    forms += [f"{short_date}-{tail}", f"{short_date}+{tail}", f"{short_date}{tail}"]
-    return re.compile("|".join(re.escape(form) for form in forms))
-
-
-# Anything shaped like a personnummer, for texts whose number is not known (names, old files).
-_NUMBER_LIKE = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
-
-
-def mask_numbers(text: str) -> str:
-    """Mask every personnummer-shaped run of digits, valid or not (a typo is personal data too).
-
-    For short texts whose subject is not known (case names, a capture's label); not for
-    producer data, where HSA-ids such as SE2321000016-F002 have the same shape.
-    """
-    return _NUMBER_LIKE.sub(lambda m: f"{m.group(1)}-****", text)

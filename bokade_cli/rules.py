@@ -8,148 +8,191 @@ Duplicates (SPEC §2.2) are found among the records that passed. Two records are
 booked time when any of these holds (the first that holds names the link):
   booking_id      both scheduling, same facility (case-insensitive), same bookingId
   document_id     both care contacts, same sourceSystemHSAId and documentId
-  facility_start  same facility (case-insensitive), same start to the minute
+  facility_start  same facility (case-insensitive), same start instant to the minute
 Sameness is transitive. In each group the record from the highest-priority call is shown
 (call1 > call2 > call3-v3 > call3-v2; within a call the first target, then document order);
 the others are duplicates of it, each with the rule of the link by which it joined the group,
 found breadth-first from the shown record. Nothing depends on the order answers arrived in.
+Every time is compared as an instant (bokade_cli.clock), never as a wall time.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from bokade_cli.contracts.base import add_years
-from bokade_cli.models import CALL_PRIORITY, Appointment, Record
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-REASONS = (
-    "missing_start",
-    "bad_time_format",
-    "missing_facility",
-    "start_passed",
-    "beyond_3_years",
-    "not_approved_for_patient",
-    "nullified",
-    "not_booked_status",
+from bokade_cli import clock
+from bokade_cli.hsa import hsa_key
+from bokade_cli.models import (
+    CALL_PRIORITY,
+    Appointment,
+    CallResult,
+    CollectionResult,
+    Logic,
+    Record,
 )
-MATCH_RULES = ("booking_id", "document_id", "facility_start")
-_XS_INT = re.compile(r"[+-]?[0-9]+")
+
+
+class Reason(StrEnum):
+    """Why a record is not shown: the SPEC §2.1 codes, in the order they are checked."""
+
+    missing_start = "missing_start"
+    bad_time_format = "bad_time_format"
+    missing_facility = "missing_facility"
+    start_passed = "start_passed"
+    beyond_3_years = "beyond_3_years"
+    not_approved_for_patient = "not_approved_for_patient"
+    nullified = "nullified"
+    not_booked_status = "not_booked_status"
+
+
+class Match(StrEnum):
+    """How a duplicate was joined to its group (SPEC §2.2)."""
+
+    booking_id = "booking_id"
+    document_id = "document_id"
+    facility_start = "facility_start"
+
+
+REASONS = tuple(Reason)
+MATCH_RULES = tuple(Match)
 
 # GetCareContacts v3 status meaning "booked, not yet started" (SNOMED CT, Swedish extension).
 SNOMED_BOOKED = "53631000052103"
-_BOOKED_TEXTS = frozenset(
+# NOTE: a SNOMED CT identifier is 6 to 18 digits. Such a code decides on its own (a cancelled
+# code with the text "tidbokad" is not booked); texts decide only when there is no such code.
+_SNOMED_ID = re.compile(r"[0-9]{6,18}")
+# Phrasings that mean booked / not yet started, compared after NFC, trimming and case folding.
+BOOKED_TEXTS = frozenset(
     {
-        "tidbokad vårdkontakt",
         "tidbokad",
+        "tidbokad vårdkontakt",
+        "tidsbokad",
+        "tidsbokad vårdkontakt",
         "bokad",
         "bokad tid",
-        "booked",
-        "scheduled",
+        "bokad vårdkontakt",
         "ej påbörjad",
         "ej påbörjat",
+        "ej påbörjad vårdkontakt",
+        "planerad",
+        "planerad vårdkontakt",
+        "booked",
+        "scheduled",
+        "planned",
         "not started",
     }
 )
+_XS_INT = re.compile(r"[+-]?0*([0-9]{1,10})")
+_INT_MAX = 2**31 - 1
 
 
-def parse_time(raw: str) -> datetime:
-    """`YYYYMMDDhhmmss`, Swedish local time, a real calendar time; ValueError otherwise."""
-    if len(raw) != 14 or not raw.isascii() or not raw.isdigit():
-        raise ValueError(f"{raw!r} is not YYYYMMDDhhmmss")
-    # NOTE: not strptime, which accepts one-digit fields and so can misread "20261310...".
-    parts = (raw[0:4], raw[4:6], raw[6:8], raw[8:10], raw[10:12], raw[12:14])
-    year, month, day, hour, minute, second = (int(p) for p in parts)
-    # datetime() itself rejects 31 November, hour 24, minute 60, ...
-    return datetime(year, month, day, hour, minute, second, tzinfo=STOCKHOLM)
+@dataclass(frozen=True)
+class Filtered:
+    """The first filter a record meets, with the value that met it and the limit it broke."""
+
+    reason: Reason
+    value: str | None = None
+    limit: str | None = None  # ISO time: now for start_passed, now + 3 years for beyond_3_years
+
+
+@lru_cache(maxsize=16384)
+def parsed_time(raw: str) -> datetime | None:
+    """clock.parse_time, remembered: judging reads each time several times."""
+    try:
+        return clock.parse_time(raw)
+    except ValueError:
+        return None
 
 
 def sort_key(record: Record) -> tuple[int, int, int]:
     return (CALL_PRIORITY.index(record.call), *record.order)
 
 
-@lru_cache(maxsize=16384)
-def _parsed(raw: str) -> datetime | None:
-    """parse_time, remembered: judging reads each time several times (1,000 records: 36 → 9 ms)."""
-    try:
-        return parse_time(raw)
-    except ValueError:
-        return None
-
-
-def filter_reason(record: Record, now: datetime, limit: datetime | None = None) -> str | None:
+def filter_reason(record: Record, now: datetime, limit: datetime | None = None) -> Filtered | None:
     """The first filter the record meets, or None when it may be shown.
 
-    `limit` is now + 3 calendar years; callers judging many records pass it once.
+    `now` is an instant (clock.now_instant); `limit` is now + 3 calendar years (passed once
+    by callers judging many records).
     """
     if not record.raw_start:
-        return "missing_start"
-    start = _parsed(record.raw_start)
-    if start is None or (record.raw_end and _parsed(record.raw_end) is None):
-        return "bad_time_format"
+        return Filtered(Reason.missing_start)
+    start = parsed_time(record.raw_start)
+    if start is None:
+        return Filtered(Reason.bad_time_format, record.raw_start)
+    if record.raw_end and parsed_time(record.raw_end) is None:
+        return Filtered(Reason.bad_time_format, record.raw_end)
     if not record.facility_hsa_id:
-        return "missing_facility"
+        return Filtered(Reason.missing_facility)
     if start < now:
-        return "start_passed"
-    if start > (limit or _three_years_after(now)):
-        return "beyond_3_years"
+        return Filtered(Reason.start_passed, record.raw_start, clock.iso(now))
+    limit = limit or clock.three_years_after(now)
+    if start > limit:
+        return Filtered(Reason.beyond_3_years, record.raw_start, clock.iso(limit))
     if record.kind == "care_contact":
-        if record.approved_for_patient is False:
-            return "not_approved_for_patient"
+        # NOTE: approvedForPatient is mandatory and consumers must filter on it: absent, empty
+        # or not a boolean counts as not approved.
+        if record.approved_for_patient is not True:
+            return Filtered(Reason.not_approved_for_patient, record.approved_raw)
         if record.nullified is True:
-            return "nullified"
-        if not _status_booked(record):
-            return "not_booked_status"
+            return Filtered(Reason.nullified, record.nullified_raw)
+        if not status_booked(record):
+            return Filtered(Reason.not_booked_status, record.status_code or record.status_text)
     return None
 
 
-def _three_years_after(now: datetime) -> datetime:
-    local = now.astimezone(STOCKHOLM)
-    day = add_years(local.date(), 3)
-    return datetime.combine(day, local.timetz())
-
-
-def _status_booked(record: Record) -> bool:
+def status_booked(record: Record) -> bool:
+    """Whether a care contact's status says booked and upcoming; a missing status is accepted."""
     if record.status_code is None and record.status_text is None and not record.status_texts:
-        return True  # a missing status is accepted
-    if record.call == "call3-v2":
-        return _xs_int(record.status_code) == 1
-    if record.status_code is not None and record.status_code.strip() == SNOMED_BOOKED:
         return True
+    if record.call == "call3-v2":
+        return xs_int(record.status_code) == 1
+    code = (record.status_code or "").strip()
+    if _SNOMED_ID.fullmatch(code):
+        return code == SNOMED_BOOKED
     texts = (*record.status_texts, record.status_text, record.status_code)
-    return any(t is not None and " ".join(t.casefold().split()) in _BOOKED_TEXTS for t in texts)
+    return any(t is not None and booked_text(t) for t in texts)
 
 
-def _xs_int(value: str | None) -> int | None:
-    """An xs:int as XML Schema reads it: "1", " 01 " and "+1" are all 1."""
-    if value is None or not _XS_INT.fullmatch(value.strip()):
+def booked_text(text: str) -> bool:
+    folded = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return folded in BOOKED_TEXTS
+
+
+def xs_int(value: str | None) -> int | None:
+    """An xs:int as XML Schema reads it ("1", " 01 ", "+1"); None for anything else, however long."""
+    if value is None or len(value) > 64:  # never int() an attacker's 5,000 digits
         return None
-    return int(value.strip())
+    match = _XS_INT.fullmatch(value.strip())
+    if match is None:
+        return None
+    number = int(value.strip())
+    return number if -_INT_MAX - 1 <= number <= _INT_MAX else None
 
 
 def same_booked_time(a: Record, b: Record) -> bool:
     """Whether two records that passed the filters are directly the same booked time."""
-    return a == b or not set(_links(a)).isdisjoint(_links(b))
+    return a == b or not set(links(a)).isdisjoint(links(b))
 
 
-def _links(record: Record) -> list[tuple[str, tuple[str, ...]]]:
+def links(record: Record) -> list[tuple[str, tuple[object, ...]]]:
     """The keys under which this record can meet another: (rule, bucket key)."""
-    facility = (record.facility_hsa_id or "").strip().casefold()
-    links: list[tuple[str, tuple[str, ...]]] = []
+    facility = hsa_key(record.facility_hsa_id)
+    found: list[tuple[str, tuple[object, ...]]] = []
     if record.kind == "scheduling" and record.booking_id:
-        links.append(("booking_id", (facility, record.booking_id)))
+        found.append((Match.booking_id, (facility, record.booking_id)))
     if record.kind == "care_contact" and record.document_id and record.source_system:
-        source = record.source_system.strip().casefold()  # an HSA-id: case does not matter
-        links.append(("document_id", (source, record.document_id)))
-    # The raw time is a validated local YYYYMMDDhhmmss here: its first 12 digits are the minute.
-    links.append(("facility_start", (facility, (record.raw_start or "")[:12])))
-    return links
+        found.append((Match.document_id, (hsa_key(record.source_system), record.document_id)))
+    start = parsed_time(record.raw_start or "")
+    minute = clock.minute_key(start) if start is not None else record.raw_start
+    found.append((Match.facility_start, (facility, minute)))
+    return found
 
 
 def judge(records: Iterable[Record], now: datetime) -> list[Appointment]:
@@ -157,13 +200,13 @@ def judge(records: Iterable[Record], now: datetime) -> list[Appointment]:
     ordered = sorted(records, key=sort_key)
     verdicts: list[Appointment | None] = [None] * len(ordered)
     passed: list[int] = []
-    limit = _three_years_after(now)
+    limit = clock.three_years_after(now)
     for index, record in enumerate(ordered):
-        reason = filter_reason(record, now, limit)
-        if reason is None:
+        filtered = filter_reason(record, now, limit)
+        if filtered is None:
             passed.append(index)
         else:
-            verdicts[index] = _appointment(index, record, "filtered", reason=reason)
+            verdicts[index] = _appointment(index, record, "filtered", filtered=filtered)
     for shown, members in _groups([ordered[i] for i in passed]):
         root = passed[shown]
         verdicts[root] = _appointment(root, ordered[root], "shown")
@@ -176,13 +219,32 @@ def judge(records: Iterable[Record], now: datetime) -> list[Appointment]:
     return [v for v in verdicts if v is not None]
 
 
+def judged(
+    calls: Sequence[CallResult],
+    subject_of_care: str,
+    logic: Logic,
+    now: datetime,
+    relations: Sequence[str] = (),
+) -> CollectionResult:
+    """The calls of a run with every record judged as of `now` (an instant)."""
+    records = [r for c in calls for r in c.records]
+    return CollectionResult(
+        subject_of_care=subject_of_care,
+        now=clock.iso(now),
+        logic=logic,
+        calls=tuple(calls),
+        appointments=tuple(judge(records, now)),
+        relations=tuple(relations),
+    )
+
+
 def _groups(passed: Sequence[Record]) -> list[tuple[int, list[tuple[int, str]]]]:
     """Group indices of `passed` (already in priority order): (shown, [(duplicate, rule)])."""
-    buckets: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
-    links: list[list[tuple[str, tuple[str, ...]]]] = []
+    buckets: dict[tuple[str, tuple[object, ...]], list[int]] = defaultdict(list)
+    record_links: list[list[tuple[str, tuple[object, ...]]]] = []
     for index, record in enumerate(passed):
-        links.append(_links(record))
-        for link in links[-1]:
+        record_links.append(links(record))
+        for link in record_links[-1]:
             buckets[link].append(index)
     seen = [False] * len(passed)
     groups = []
@@ -196,7 +258,7 @@ def _groups(passed: Sequence[Record]) -> list[tuple[int, list[tuple[int, str]]]]
         while queue:
             current = queue.popleft()
             for rule in MATCH_RULES:
-                for link in links[current]:
+                for link in record_links[current]:
                     if link[0] != rule:
                         continue
                     for other in buckets[link]:
@@ -214,7 +276,7 @@ def _appointment(
     record: Record,
     verdict: str,
     *,
-    reason: str | None = None,
+    filtered: Filtered | None = None,
     duplicate_of: str | None = None,
     match: str | None = None,
 ) -> Appointment:
@@ -222,32 +284,17 @@ def _appointment(
         id=f"r{index + 1}",
         record=record,
         verdict=verdict,  # type: ignore[arg-type]
-        reason=reason,
+        reason=filtered.reason if filtered else None,
         duplicate_of=duplicate_of,
         match=match,
         start=_iso(record.raw_start),
         end=_iso(record.raw_end),
+        offending=filtered.value if filtered else None,
+        limit=filtered.limit if filtered else None,
     )
 
 
 @lru_cache(maxsize=16384)
 def _iso(raw: str | None) -> str | None:
-    parsed = _parsed(raw) if raw else None
-    return parsed.isoformat() if parsed else None
-
-
-def local_now(value: datetime | None = None) -> datetime:
-    """`now` as an aware Stockholm time; a naive value is taken as Stockholm local time.
-
-    ValueError when the rules could not work with it (now + 3 years past year 9999, say).
-    """
-    if value is None:
-        return datetime.now(STOCKHOLM).replace(microsecond=0)
-    try:
-        local = (
-            value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value.astimezone(STOCKHOLM)
-        )
-        _three_years_after(local)
-    except (ValueError, OverflowError):
-        raise ValueError(f"{value.isoformat()} is outside the years the rules can handle") from None
-    return local
+    parsed = parsed_time(raw) if raw else None
+    return clock.iso(parsed) if parsed else None

@@ -59,20 +59,3 @@ def sum_stats(items: Iterable[Stats]) -> Stats:
             for field in ("received", "shown", "unique", "duplicate", "filtered"):
                 totals[c.call][field] += getattr(c, field)
     return Stats(tuple(CallStats(call, **totals[call]) for call in CALL_PRIORITY))
-
-
-def stats_document(stats: Stats) -> dict[str, object]:
-    return {
-        "per_call": [
-            {
-                "call": c.call,
-                "received": c.received,
-                "shown": c.shown,
-                "unique": c.unique,
-                "duplicate": c.duplicate,
-                "filtered": c.filtered,
-            }
-            for c in stats.per_call
-        ],
-        "target_readiness": stats.target_readiness,
-    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
 
@@ -77,6 +78,9 @@ def parse_xml(data: bytes) -> dict[str, Node]:
             process_namespaces=True,
             namespace_separator=SEP,  # keys stay expat's own "uri|local": no renaming work
             disable_entities=True,
+            # NOTE: values are read as XML Schema reads them: a time is a pattern-restricted
+            # string, so " 20261201100000 " is not a time; text() strips where a type allows it.
+            strip_whitespace=False,
         )
     except LookupError as exc:  # an XML declaration naming an encoding Python does not know
         raise InvalidResponse(
@@ -145,12 +149,21 @@ def text(node: Node) -> str | None:
 COMPLEX = "(element content)"  # what a value made of child elements reads as
 
 
-def value_text(node: Node) -> str | None:
-    """Like `text`, but a value made of child elements is present (and malformed), not absent."""
-    found = text(node)
-    if found is None and element_names(node[0] if isinstance(node, list) and node else node):
-        return COMPLEX
-    return found
+def raw_value(node: Node) -> str | None:
+    """The value exactly as written (no stripping); empty is absent, child elements are COMPLEX.
+
+    For pattern-restricted strings such as the contracts' timestamps, where surrounding
+    whitespace makes the value invalid rather than being ignored.
+    """
+    if isinstance(node, list):  # repeated where one was expected: the first one counts
+        return raw_value(node[0]) if node else None
+    if isinstance(node, dict):
+        if element_names(node):
+            return COMPLEX
+        node = node.get("#text")
+    if not isinstance(node, str) or node == "":
+        return None
+    return node
 
 
 def path_text(node: Node, ns: str, *locals_: str) -> str | None:
@@ -171,3 +184,81 @@ def element_names(node: Node) -> list[str]:
     if not isinstance(node, dict):
         return []
     return [k for k in node if not k.startswith(("@", "#"))]
+
+
+# Characters written as character references when a tree is written back: they are legal XML
+# text but must never sit raw in a capture (SPEC §7); a reference reads back as the same value.
+_AS_REFERENCE = {
+    code
+    for lo, hi in (
+        (0x00, 0x1F),
+        (0x7F, 0x9F),
+        (0x200B, 0x200F),
+        (0x2028, 0x202E),
+        (0x2060, 0x206F),
+        (0x061C, 0x061C),
+        (0x180E, 0x180E),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+    )  # fmt: skip
+    for code in range(lo, hi + 1)
+}
+
+
+def _escape(value: str, quote: bool = False) -> str:
+    out = []
+    for char in value:
+        code = ord(char)
+        if char == "&":
+            out.append("&amp;")
+        elif char == "<":
+            out.append("&lt;")
+        elif char == ">":
+            out.append("&gt;")
+        elif quote and char == '"':
+            out.append("&quot;")
+        elif code in _AS_REFERENCE:
+            out.append(f"&#x{code:X};")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def serialise(tree: dict[str, Node], change: Callable[[str], str]) -> str:
+    """Write a parse_xml tree back as XML, with `change` (masking) applied to every text,
+    attribute value, namespace and name; parse_xml reads the result back as the same tree
+    (but for its own `@xmlns` declarations).
+    """
+    prefixes: dict[str, str] = {}
+
+    def name(key_: str) -> str:
+        ns, local = split_key(key_)
+        local = change(local).replace("*", "X")  # a masked name must still be an XML name
+        if not ns:
+            return local
+        prefix = prefixes.setdefault(change(ns), f"ns{len(prefixes)}")
+        return f"{prefix}:{local}"
+
+    def element(key_: str, node: Node) -> str:
+        tag = name(key_)
+        if node is None:
+            return f"<{tag}/>"
+        if not isinstance(node, dict):
+            return f"<{tag}>{_escape(change(str(node)))}</{tag}>"
+        attrs = "".join(
+            f' {name(k[1:])}="{_escape(change(str(v)), quote=True)}"'
+            for k, v in node.items()
+            if k.startswith("@") and k != "@xmlns"
+        )
+        inner = _escape(change(node["#text"])) if isinstance(node.get("#text"), str) else ""
+        for child_key in element_names(node):
+            values = node[child_key]
+            for value in values if isinstance(values, list) else [values]:
+                inner += element(child_key, value)
+        return f"<{tag}{attrs}>{inner}</{tag}>" if inner else f"<{tag}{attrs}/>"
+
+    body = "".join(element(k, v) for k, v in tree.items() if not k.startswith(("@", "#")))
+    declarations = "".join(f' xmlns:{p}="{_escape(ns, quote=True)}"' for ns, p in prefixes.items())
+    # The declarations go on the root element: insert them after its name.
+    root_end = next(i for i, c in enumerate(body) if c in " />")
+    return body[:root_end] + declarations + body[root_end:]

@@ -226,6 +226,7 @@ def test_json_to_a_file_and_the_table_to_stdout_in_one_run(
         "elapsed_ms",
         "summary",
         "stats",
+        "target_readiness",
         "cases",
     }
     assert doc["summary"] == {
@@ -238,7 +239,7 @@ def test_json_to_a_file_and_the_table_to_stdout_in_one_run(
         "expectations": 10,
         "unmet": 0,
     }
-    assert doc["stats"]["target_readiness"] == pytest.approx(2 / 3)
+    assert doc["target_readiness"] == pytest.approx(2 / 3)
     assert doc["cases"][0]["result"]["summary"] == {
         "received": 6,
         "shown": 3,

@@ -25,6 +25,10 @@ DOC_KEYS = {
     "calls",
     "appointments",
     "summary",
+    # additive keys (SPEC §4)
+    "relations",
+    "stats",
+    "target_readiness",
 }
 CALL_KEYS = {
     "call",
@@ -35,6 +39,11 @@ CALL_KEYS = {
     "records",
     "message",
     "sources",
+    # additive keys (SPEC §4)
+    "hint",
+    "correlation_id",
+    "notes",
+    "queued_ms",
 }
 APPOINTMENT_KEYS = {
     "id",
@@ -157,7 +166,8 @@ def _pair_platform(platform: Any, delays: dict[str, float]) -> None:
 def _stable(doc: dict[str, Any]) -> dict[str, Any]:
     doc = json.loads(json.dumps(doc))
     for call in doc["calls"]:
-        call["elapsed_ms"] = 0
+        call["elapsed_ms"] = call["queued_ms"] = 0
+        call["correlation_id"] = None  # fresh per call, by design
     return doc
 
 

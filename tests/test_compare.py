@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bokade_cli.support.finding_codes import MISSING_CODES
+from bokade_cli.support.codes import MISSING_CODES
 from tests.support_sim import CLINIC_RELATIONS, PNR, PNR_FORMS, invoke, relation_args, serving
 
 
@@ -59,12 +59,13 @@ def test_current_logic_in_compare_is_the_collect_run(clinic: str) -> None:
     compared = _compare(clinic).doc
     collected = invoke("collect", PNR, "--base-url", clinic, *relation_args(CLINIC_RELATIONS)).doc
     assert compared["logics"]["current"]["shown"] == collected["summary"]["shown"]
-    per_call = {c["call"]: c for c in compared["stats"]["per_call"]}
+    per_call = compared["stats"]
     assert per_call["call1"] == {
-        "call": "call1", "received": 3, "shown": 2, "unique": 1, "duplicate": 0, "filtered": 1,
+        "received": 3, "shown": 2, "unique": 1, "duplicate": 0, "filtered": 1,
     }  # fmt: skip
     assert per_call["call2"]["unique"] == 2 and per_call["call2"]["duplicate"] == 1
-    assert compared["stats"]["target_readiness"] == pytest.approx(2 / 5)
+    assert compared["target_readiness"] == pytest.approx(2 / 5)
+    assert collected["stats"] == compared["stats"]  # collect's JSON has the same figures
     # compare calls every relation facility directly: F002 too, which collect skips.
     direct = {c["logical_address"]: c["outcome"] for c in compared["calls"] if c["call"] == "call2"}
     assert direct["SE2321000016-F002"] == "ok"
@@ -99,8 +100,8 @@ def test_rows_agree_with_each_logics_own_count_when_another_logics_record_links_
     """call1 10:00 and call2 11:00 share a bookingId; call3-v3 has 11:00: current shows two."""
     from datetime import datetime
 
+    from bokade_cli.clock import STOCKHOLM
     from bokade_cli.models import CallResult, Record
-    from bokade_cli.rules import STOCKHOLM
     from bokade_cli.support.compare import compare
 
     def rec(call: str, start: str, **kw: Any) -> Record:
@@ -125,7 +126,13 @@ def test_rows_agree_with_each_logics_own_count_when_another_logics_record_links_
         result(
             "call3-v3",
             "5565594230",
-            rec("call3-v3", "20261201110000", document_id="D", source_system="S"),
+            rec(
+                "call3-v3",
+                "20261201110000",
+                document_id="D",
+                source_system="S",
+                approved_for_patient=True,
+            ),
         ),
         result("call3-v2", "5565594230"),
     )

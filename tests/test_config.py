@@ -22,8 +22,8 @@ from bokade_cli.config import (
     user_config_file,
 )
 from bokade_cli.config_report import check, describe
+from bokade_cli.engine.tls import build_ssl_context
 from bokade_cli.errors import ConfigError, ExitCode
-from bokade_cli.tls import build_ssl_context
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_configs"
 ENV_VARS = [
@@ -447,7 +447,7 @@ def test_describe_lists_every_key_with_its_origin_and_never_reads_secrets(tmp_pa
     path = _user(
         f"""
         [profiles.t]
-        base_url = "https://svc:s3cret@vp.example/vp"
+        base_url = "https://vp.example/vp"
         [profiles.t.tls]
         key_password_file = "{password}"
         """
@@ -455,13 +455,40 @@ def test_describe_lists_every_key_with_its_origin_and_never_reads_secrets(tmp_pa
     rows = describe(load_settings())
     table = {key: (value, origin) for key, value, origin in rows}
     assert [key for key, _, _ in rows][:2] == ["profile", "base_url"]
-    assert table["base_url"] == ("https://svc:***@vp.example/vp", f"user config {path}")
+    assert table["base_url"] == ("https://vp.example/vp", f"user config {path}")
     assert table["tls.key_password_file"] == (str(password), f"user config {path}")
     assert table["tls.cert_file"] == ("(not set)", "default")
     assert table["paths.GetCareContacts_v3"][1] == "default"
     assert table["timeout_s"] == ("35.0", "default")
     assert len(rows) == 15
-    assert not any("hunter2" in cell or "s3cret" in cell for row in rows for cell in row)
+    assert not any("hunter2" in cell for row in rows for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://svc:s3cret@vp.example/vp", "holds user information"),
+        ("https://svc@vp.example/vp", "holds user information"),
+        ("https://vp.example/vp?x=1", "holds a query"),
+        ("https://vp.example/vp#frag", "holds a fragment"),
+        ("http://[::1", "is not a valid URL"),
+        ("https://vp.example:99999/vp", "an invalid port"),
+        ("https://vp.example:-1/vp", "an invalid port"),
+        ("https://vp.example:19999:80/vp", "an invalid port"),
+        ("https://xn--a.example/vp", "not valid (IDNA)"),
+        ("https:///vp", "names no host"),
+    ],
+)
+def test_a_base_url_that_cannot_be_used_as_is_is_a_config_error(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    """SPEC §5: user information, a query or a fragment, or an unusable host or port: exit 5,
+    and the message never echoes a password."""
+    _user(f'[profiles.t]\nbase_url = "{url}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert problem in caught.value.message
+    assert "s3cret" not in caught.value.message and caught.value.exit_code == 5
 
 
 def test_a_base_url_that_is_not_http_is_refused_naming_file_and_key(tmp_path: Path) -> None:
@@ -469,8 +496,8 @@ def test_a_base_url_that_is_not_http_is_refused_naming_file_and_key(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert caught.value.message == (
-        f"{user_config_file()}: profiles.t.base_url must be an http(s) URL, "
-        "got 'ftp://user:***@vp.example'"
+        f"{user_config_file()}: profiles.t.base_url: 'ftp://***@vp.example' must start with "
+        "http:// or https://"
     )
 
 

@@ -33,7 +33,8 @@ def test_config_check_fails_on_a_bad_value(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('[profiles.x]\nbase_url = "ftp://vp.example"\n')
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
-    assert result.exit_code == 5 and "profiles.x.base_url must be an http(s) URL" in result.stderr
+    assert result.exit_code == 5 and "profiles.x.base_url: " in result.stderr
+    assert "must start with http:// or https://" in result.stderr
 
 
 def test_config_path_and_show_name_where_each_value_came_from(
@@ -43,7 +44,7 @@ def test_config_path_and_show_name_where_each_value_came_from(
     user_file = Path(runner.invoke(app, ["config", "path"]).stdout.strip())
     assert user_file.parent == Path(str(tmp_path / "config"))
     user_file.write_text(
-        'default_profile = "qa"\n[profiles.qa]\nbase_url = "https://user:secret@vp.example/vp"\n'
+        'default_profile = "qa"\n[profiles.qa]\nbase_url = "https://vp.example/vp"\n'
         'timeout_s = 20\n[profiles.qa.tls]\nkey_password_file = "pw.txt"\n'
     )
     (user_file.parent / "pw.txt").write_text("hunter2\n")
@@ -54,3 +55,26 @@ def test_config_path_and_show_name_where_each_value_came_from(
     assert shown["timeout_s"]["origin"] == "env BOKADE_TIMEOUT_S"
     assert shown["base_url"]["origin"].startswith("user config")
     assert "secret" not in result.stdout and "hunter2" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["config", "show"],
+        ["config", "show", "-f", "json"],
+        ["config", "check"],
+        ["collect", "191212121212", "-v"],
+        ["collect", "191212121212", "-f", "json", "-v"],
+        ["smoke", "-f", "json"],
+    ],
+)
+def test_a_password_in_base_url_is_a_config_error_printed_nowhere(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """SPEC §5: the platform authenticates by certificate; a password in a URL ends up in logs."""
+    config = tmp_path / "c.toml"
+    config.write_text('[profiles.qa]\nbase_url = "https://svc:s3cret@vp.example/vp"\n')
+    result = CliRunner().invoke(app, [*args, "--config", str(config)])
+    assert result.exit_code == (1 if args[0] == "smoke" else 5), result.output
+    assert "s3cret" not in result.stdout + result.stderr
+    assert "user information" in result.stdout + result.stderr

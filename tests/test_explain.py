@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from bokade_cli.support.finding_codes import FINDING_CODES
+from bokade_cli.support.codes import FINDING_CODES
 from tests.support_sim import CLINIC_RELATIONS, DATA, PNR, PNR_FORMS, invoke, relation_args, serving
 
 F002, A001, R003 = "SE2321000016-F002", "SE2321000016-A001", "SE2321000016-R003"
@@ -125,6 +126,24 @@ CASES = {
         ["not_received", "call1_failed", "not_in_relation_list", "call3_failed", "call3_answered"]
         + ["hint_retry"],
     ),
+    "target-would-not-get-it-back": (
+        "clinic",
+        ["--booking-id", "A-GHOST"],
+        CLINIC_RELATIONS,
+        "shown",
+        3,
+        ["shown", "call1_answered", "in_relation_list", "call2_excluded", "not_returned_by_call1"]
+        + ["hint_not_activated", "hint_rebook_selection"],
+    ),
+    "call1-copy-filtered": (
+        "edges",
+        ["--booking-id", "E-1"],
+        ["SE2321000016-R003"],
+        "shown",
+        0,
+        ["filtered", "shown", "call1_answered", "not_in_relation_list", "filtered_in_call1"]
+        + ["hint_not_activated", "hint_rebook_selection"],
+    ),
     "no-match-for-booking-id": (
         "calm",
         ["--booking-id", "NOPE"],
@@ -138,8 +157,13 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, str]]:
-    with serving("clinic") as clinic, serving("calm") as calm, serving("platform-down") as down:
-        yield {"clinic": clinic, "calm": calm, "platform-down": down}
+    with (
+        serving("clinic") as clinic,
+        serving("calm") as calm,
+        serving("platform-down") as down,
+        serving("edges") as edges,
+    ):
+        yield {"clinic": clinic, "calm": calm, "platform-down": down, "edges": edges}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -157,9 +181,48 @@ def test_findings(servers: dict[str, str], case: str) -> None:
     assert all(form not in result.stdout for form in PNR_FORMS)
 
 
+# Codes exercised by the named tests below rather than by CASES.
+ELSEWHERE = {"unread_element"}  # test_an_unread_element_about_the_booking_is_a_finding
+
+
 def test_every_finding_code_is_exercised_and_documented() -> None:
-    used = {code for *_, codes in CASES.values() for code in codes}
+    used = {code for *_, codes in CASES.values() for code in codes} | ELSEWHERE
     assert used == set(FINDING_CODES)
+
+
+def test_explain_and_compare_give_the_same_reason(servers: dict[str, str]) -> None:
+    """One shared answer to "why is it missing under the target logic": never two stories."""
+    args = ["--base-url", servers["edges"], "--relation", "SE2321000016-R003"]
+    explained = invoke("explain", PNR, *args, "--booking-id", "E-1").doc
+    compared = invoke("compare", PNR, *args).doc
+    (row,) = [r for r in compared["appointments"] if r["booking_id"] == "E-1"]
+    assert row["current"] == "call2" and row["target"] is None
+    lost = {item["id"]: item["code"] for item in compared["lost_under_target"]}
+    assert lost[row["id"]] == row["missing"]["target"]["code"] == "filtered_in_call1"
+    assert "bad_time_format" in row["missing"]["target"]["message"]
+    codes = [f["code"] for f in explained["findings"]]
+    assert "filtered_in_call1" in codes and "not_returned_by_call1" not in codes
+    filtered = next(a for a in explained["appointments"] if a["call"] == "call1")
+    assert filtered["reason"] == "bad_time_format"
+
+
+def test_an_unread_element_about_the_booking_is_a_finding(platform: Any) -> None:
+    """A misspelt element inside the record asked about is named in explain's findings."""
+    from tests.fakeplatform import AGGREGATOR, BASE_URL, contact
+
+    platform.scheduling(AGGREGATOR, [], sources=[])
+    platform.care_contacts(2, [], sources=[])
+    bad = contact("SE2321000016-C006", "20261201100000", "CC-9")
+    platform.care_contacts(3, [bad], sources=[])
+    body = platform.answers[("GetCareContacts/3", AGGREGATOR.casefold())].content.decode()
+    misspelt = body.replace(
+        "<c:careContactOrgUnit>", "<c:careContactStaus>x</c:careContactStaus><c:careContactOrgUnit>"
+    )
+    platform.set("GetCareContacts/3", AGGREGATOR, misspelt)
+    result = invoke("explain", PNR, "--base-url", BASE_URL, "--booking-id", "CC-9")
+    findings = {f["code"]: f["message"] for f in result.doc["findings"]}
+    assert "careContactStaus" in findings["unread_element"]
+    assert "careContactStatus?" in findings["unread_element"]  # the likely meaning is named
 
 
 def test_the_lost_appointment_is_explained_in_words(servers: dict[str, str]) -> None:

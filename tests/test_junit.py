@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from bokade_cli.errors import InputError
-from bokade_cli.ops.junit import JUnitCase, junit_document, write_junit
+from bokade_cli.output.files import write_private
+from bokade_cli.output.junit import JUnitCase, junit_document
+
+
+def write_junit(path: Path, text: str) -> None:
+    write_private(path, text, "JUnit file")
+
 
 WHEN = datetime.fromisoformat("2026-11-26T12:00:00+01:00")
 CASES = [

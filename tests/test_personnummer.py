@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bokade_cli.errors import ExitCode, InvalidPersonnummer
-from bokade_cli.personnummer import Personnummer, mask_text, parse_personnummer
+from bokade_cli.output.privacy import Masker
+from bokade_cli.personnummer import Personnummer, parse_personnummer
 
 TODAY = date(2026, 11, 26)
 LIST_FILE = Path("/work/shared/testdata/personnummer-list.json")
@@ -33,6 +34,10 @@ def _luhn_ok(ten: str) -> bool:
 
 def _with_check_digit(nine: str) -> str:
     return next(nine + str(d) for d in range(10) if _luhn_ok(nine + str(d)))
+
+
+def mask_text(text: str, pnr: Personnummer) -> str:
+    return Masker([pnr.digits]).mask(text)
 
 
 def _ok(text: str, today: date = TODAY) -> Personnummer:
@@ -148,7 +153,8 @@ def test_check_digit_error_names_both_digits_and_masks_the_number() -> None:
     error = _error("19121212-1213")
     assert error.message == "personnummer 19121212-****: the check digit is 3, expected 2"
     assert "1213" not in error.message
-    assert error.hint == "Check the number; a samordningsnummer has the day + 60."
+    # The hint fits the error: a wrong check digit is not a samordningsnummer question.
+    assert error.hint == "Check the number: the last digit is a check digit over the other nine."
     assert error.exit_code == ExitCode.USAGE
     assert error.code == "invalid_personnummer"
 
@@ -211,6 +217,7 @@ def test_birth_number_000_is_never_issued() -> None:
     ],
 )
 def test_shape_errors(text: str, detail: str) -> None:
+    assert "samordningsnummer" not in _error(text).hint
     message = _error(text).message
     assert message.startswith(detail)
     assert (
@@ -276,3 +283,18 @@ def test_any_valid_number_parses_in_every_form_and_masks(
         assert pnr.birth_date == birth
         masked = mask_text(f"[{text}] and {ten}", pnr)
         assert masked == f"[{pnr.masked}] and {pnr.masked}"
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "19121212\u20131212",  # en dash, as Word's autocorrect writes it
+        "19121212\u20141212",  # em dash
+        "19121212\u20111212",  # non-breaking hyphen
+        "19121212\u22121212",  # minus sign
+        "\uff11\uff19\uff11\uff12\uff11\uff12\uff11\uff12-\uff11\uff12\uff11\uff12",  # full width
+        "\u200b19121212-1212\u200b",  # zero-width spaces from a web page
+    ],
+)
+def test_pasted_forms_are_cleaned_not_refused(pasted: str) -> None:
+    assert _ok(pasted).digits == "191212121212"

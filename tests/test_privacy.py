@@ -138,7 +138,6 @@ def test_internal_errors_show_no_locals(monkeypatch: pytest.MonkeyPatch, base_ur
         raise RuntimeError("boom")
 
     monkeypatch.setattr(rules, "judge", broken)
-    monkeypatch.setattr("bokade_cli.collect.judge", broken)
     result = CliRunner().invoke(app, ["collect", PNR, "--base-url", base_url])
     assert result.exit_code == 70
     assert "internal error: RuntimeError: boom" in result.stderr

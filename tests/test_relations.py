@@ -111,21 +111,23 @@ def test_plain_lists_still_load_and_events_are_detected_by_content(tmp_path: Pat
     plain.write_text("# list\nSE2321000016-A001\n\nSE2321000016-B002  # comment\n")
     assert load_relations_file(plain) == ["SE2321000016-A001", "SE2321000016-B002"]
     events = tmp_path / "relations.txt"
-    events.write_text('[[events]]\ndate = 2021-01-01\nfacility = "SE1"\nevent = "listed"\n')
-    assert load_relations_file(events) == ["SE1"]
+    events.write_text(
+        '[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "listed"\n'
+    )
+    assert load_relations_file(events) == ["SE2321000016-E001"]
 
 
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ('[[events]]\ndate = 2021-01-01\nfacility = "SE1"\nevent = "added"\n', "event 1 (line 1): key 'event': 'added' is not a known event"),
-        ('# c\n[[events]]\ndate = 2021-01-01\nfacility = "SE1"\nevent = "listed"\n\n[[events]]\nfacility = "SE1"\nevent = "listed"\n', "event 2 (line 7): key 'date' is missing"),
-        ('[[events]]\ndate = "yesterday"\nfacility = "SE1"\nevent = "listed"\n', "event 1 (line 1): key 'date': 'yesterday' is not a date"),
-        ('[[events]]\ndate = 2021-01-01\nfacility = "SE 1"\nevent = "listed"\n', "key 'facility': 'SE 1' is not one HSA-id"),
-        ('[[events]]\ndate = 2021-01-01\nfacility = "SE1"\nevent = "listed"\nwhen = 1\n', "event 1 (line 1): unknown key 'when'"),
-        ("[[events]\n", "is not valid TOML"),
+        ('[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "added"\n', "event 1 (line 1): key 'event': 'added' is not a known event"),
+        ('# c\n[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "listed"\n\n[[events]]\nfacility = "SE2321000016-E001"\nevent = "listed"\n', "event 2 (line 7): key 'date' is missing"),
+        ('[[events]]\ndate = "yesterday"\nfacility = "SE2321000016-E001"\nevent = "listed"\n', "event 1 (line 1): key 'date': 'yesterday' is not a date"),
+        ('[[events]]\ndate = 2021-01-01\nfacility = "SE 1"\nevent = "listed"\n', "key 'facility': 'SE 1' holds a space"),
+        ('[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "listed"\nwhen = 1\n', "event 1 (line 1): unknown key 'when'"),
+        ("[[events]\n", "invalid TOML"),
         ("[citizen]\n", "unknown top-level key 'citizen'"),
-        ("SE2321000016-A001\n", "is not valid TOML"),
+        ("SE2321000016-A001\n", "invalid TOML"),
     ],
 )  # fmt: skip
 def test_a_bad_events_file_is_exit_2_naming_file_entry_and_key(

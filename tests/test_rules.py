@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bokade_cli.clock import STOCKHOLM, iso, now_instant, parse_time
 from bokade_cli.models import CALL_PRIORITY, Record
-from bokade_cli.rules import STOCKHOLM, filter_reason, judge, local_now, parse_time
+from bokade_cli.rules import filter_reason, judge
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=STOCKHOLM)
 
@@ -36,32 +37,39 @@ def test_parse_time_rejects_what_is_not_a_calendar_time(raw: str) -> None:
 
 
 def test_parse_time_is_stockholm_local_time_across_dst() -> None:
-    assert parse_time("20280229235959").isoformat() == "2028-02-29T23:59:59+01:00"
-    assert parse_time("20270701100000").isoformat() == "2027-07-01T10:00:00+02:00"
+    assert iso(parse_time("20280229235959")) == "2028-02-29T23:59:59+01:00"
+    assert iso(parse_time("20270701100000")) == "2027-07-01T10:00:00+02:00"
+
+
+def _reason(record: Record, now: datetime) -> str | None:
+    filtered = filter_reason(record, now)
+    return filtered.reason if filtered else None
 
 
 def _rec(call: str = "call1", start: str | None = "20261201100000", **kw: object) -> Record:
     kind = "care_contact" if call.startswith("call3") else "scheduling"
     fields: dict[str, object] = {"facility_hsa_id": "SE1", "raw_start": start, "order": (0, 0)}
+    if kind == "care_contact":  # approvedForPatient is mandatory: absent means not approved
+        fields["approved_for_patient"] = True
     fields.update(kw)
     return Record(call=call, kind=kind, **fields)  # type: ignore[arg-type]
 
 
 def test_three_years_are_calendar_years_from_a_leap_day() -> None:
     leap = datetime(2028, 2, 29, 9, 0, tzinfo=STOCKHOLM)
-    assert filter_reason(_rec(start="20310228090000"), leap) is None
-    assert filter_reason(_rec(start="20310228090001"), leap) == "beyond_3_years"
+    assert _reason(_rec(start="20310228090000"), leap) is None
+    assert _reason(_rec(start="20310228090001"), leap) == "beyond_3_years"
     # 1,095 days after 2026-11-26 would be 2029-11-25: a calendar-year rule still shows the 26th.
-    assert filter_reason(_rec(start="20291126115959"), NOW) is None
+    assert _reason(_rec(start="20291126115959"), NOW) is None
 
 
 def test_filters_apply_in_spec_order() -> None:
     record = _rec(
         call="call3-v3", start="20200101000000", facility_hsa_id=None, approved_for_patient=False
     )
-    assert filter_reason(record, NOW) == "missing_facility"
+    assert _reason(record, NOW) == "missing_facility"
     record = _rec(call="call3-v3", approved_for_patient=False, nullified=True, status_code="x")
-    assert filter_reason(record, NOW) == "not_approved_for_patient"
+    assert _reason(record, NOW) == "not_approved_for_patient"
 
 
 @pytest.mark.parametrize(
@@ -78,11 +86,11 @@ def test_filters_apply_in_spec_order() -> None:
 )
 def test_v3_status(code: str | None, text: str | None, booked: bool) -> None:
     record = _rec(call="call3-v3", status_code=code, status_text=text)
-    assert (filter_reason(record, NOW) is None) is booked
+    assert (_reason(record, NOW) is None) is booked
 
 
 def test_naive_now_is_stockholm_time() -> None:
-    assert local_now(datetime(2026, 7, 1, 12, 0)).isoformat() == "2026-07-01T12:00:00+02:00"
+    assert iso(now_instant(datetime(2026, 7, 1, 12, 0))) == "2026-07-01T12:00:00+02:00"
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -168,7 +176,7 @@ def test_duplicate_chain_names_the_link_that_joined_it() -> None:
     [("1", True), (" 01 ", True), ("+1", True), ("1_0", False), ("2", False), ("x", False)],
 )
 def test_v2_status_is_read_as_xs_int(code: str, booked: bool) -> None:
-    assert (filter_reason(_rec(call="call3-v2", status_code=code), NOW) is None) is booked
+    assert (_reason(_rec(call="call3-v2", status_code=code), NOW) is None) is booked
 
 
 def test_v3_status_is_booked_if_either_text_says_so() -> None:
@@ -178,7 +186,7 @@ def test_v3_status_is_booked_if_either_text_says_so() -> None:
         status_text="Planerad",
         status_texts=("Planerad", "Tidbokad"),
     )
-    assert filter_reason(record, NOW) is None
+    assert _reason(record, NOW) is None
 
 
 def test_document_id_duplicates_compare_source_systems_case_insensitively() -> None:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bokade_cli.cli import app
-from bokade_cli.rules import STOCKHOLM
+from bokade_cli.clock import STOCKHOLM
 from bokade_cli.simulator import Simulator, list_scenarios, load_scenario, serve_in_thread
 from tests.conftest import assert_conserved
 

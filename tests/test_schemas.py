@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bokade_cli.contracts import CONTRACTS, RequestParams
-from bokade_cli.soap import build_envelope
+from bokade_cli.engine.soap import build_envelope
 
 VALIDATOR = Path(__file__).resolve().parents[2] / "shared" / "tools" / "rivta-validate"
 

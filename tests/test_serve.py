@@ -74,16 +74,19 @@ def test_serve_with_tls_makes_a_throwaway_pki_and_a_profile_that_connects(tmp_pa
             "--scenario",
             "one-of-three-empty",
         ],
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert process.stderr is not None
-        lines = [process.stderr.readline()]
+        assert process.stderr is not None and process.stdout is not None
+        banner = process.stderr.readline()
+        # The ready-made profile is data to paste into a file: it goes to stdout.
+        lines = [process.stdout.readline()]
         while "ca_file" not in lines[-1] and lines[-1]:
-            lines.append(process.stderr.readline())
-        snippet = "".join(lines[lines.index("A profile for it:\n") + 1 :])
-        assert "https://127.0.0.1:" in snippet and "client certificate required" in "".join(lines)
+            lines.append(process.stdout.readline())
+        snippet = "".join(lines)
+        assert "https://127.0.0.1:" in snippet and "client certificate required" in banner
         config = tmp_path / "sim.toml"
         config.write_text("\n".join(line.strip() for line in snippet.splitlines()) + "\n")
         scenario = load_scenario("one-of-three-empty")

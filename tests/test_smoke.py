@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from bokade_cli.cli import app
 from bokade_cli.errors import ConfigError
-from bokade_cli.ops.certinfo import parse_der, read_certificate
+from bokade_cli.ops.smoke.certinfo import parse_der, read_certificate
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
 from tests.conftest import PNR
 
@@ -123,9 +123,14 @@ def test_ping_for_configuration_without_a_route_is_only_a_warning(
 ) -> None:
     result = _smoke(runner, "--base-url", server.base_url, "--ping", "SE2321000016-A001")
     assert result.exit_code == 0
-    verdicts = _verdicts(_smoke(runner, "--base-url", server.base_url, "--ping", "X", "-f", "json"))
-    assert verdicts["ping:X"] == "warn"
-    assert {verdicts[k] for k in ("call1", "call2", "call3-v3", "call3-v2")} == {"skip"}
+    unrouted = "SE2321000016-X999"
+    args = ["--base-url", server.base_url, "--ping", unrouted, "-f", "json"]
+    verdicts = _verdicts(_smoke(runner, *args))
+    assert verdicts[f"ping:{unrouted}"] == "warn"
+    # Without --pnr the contracts are not checked: a warning (so --strict fails), never a pass.
+    assert {verdicts[k] for k in ("call1", "call2", "call3-v3", "call3-v2")} == {"warn"}
+    strict = _smoke(runner, *args, "--strict")
+    assert strict.exit_code == 1 and "--pnr" in strict.stdout
     assert "VP004" in result.stdout and "no longer mandatory" in result.stdout
 
 
@@ -188,7 +193,10 @@ def test_table_output_has_no_ansi_codes(runner: CliRunner, server: RunningServer
     result = _smoke(runner, "--base-url", server.base_url, "--pnr", PNR)
     assert result.exit_code == 0
     assert "\x1b" not in result.stdout + result.stderr
-    assert "7 steps: 5 passed, 0 warning(s), 0 failed, 2 skipped. PASSED" in result.stdout
+    assert (
+        "7 steps: 5 passed, 1 warning(s), 0 failed, 1 skipped. PASSED with warnings"
+        in result.stdout
+    )  # call2 was not checked: no --facility
 
 
 def test_invalid_pnr_is_a_usage_error(runner: CliRunner) -> None:

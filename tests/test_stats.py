@@ -7,9 +7,11 @@ from datetime import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bokade_cli.clock import STOCKHOLM
 from bokade_cli.models import CALL_PRIORITY, CallId, CallResult, CollectionResult, Record
-from bokade_cli.rules import STOCKHOLM, judge
-from bokade_cli.stats import Stats, compute_stats, stats_document, sum_stats
+from bokade_cli.output.documents import stats_fields
+from bokade_cli.rules import judge
+from bokade_cli.stats import Stats, compute_stats, sum_stats
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=STOCKHOLM)
 F1, F2 = "SE2321000016-0001", "SE2321000016-0002"
@@ -83,10 +85,10 @@ def test_a_batch_sums_the_figures_and_recomputes_readiness() -> None:
 
 
 def test_the_document_lists_every_call_in_priority_order() -> None:
-    doc = stats_document(compute_stats(_result(_slot("call2", 0, "20261201100000", "b"))))
-    assert [c["call"] for c in doc["per_call"]] == list(CALL_PRIORITY)
-    assert doc["per_call"][1] == {
-        "call": "call2", "received": 1, "shown": 1, "unique": 1, "duplicate": 0, "filtered": 0,
+    doc = stats_fields(compute_stats(_result(_slot("call2", 0, "20261201100000", "b"))))
+    assert list(doc["stats"]) == list(CALL_PRIORITY)
+    assert doc["stats"]["call2"] == {
+        "received": 1, "shown": 1, "unique": 1, "duplicate": 0, "filtered": 0,
     }  # fmt: skip
     assert doc["target_readiness"] == 0.0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bokade_cli.vpcodes import fault_hint, vp_code
+from bokade_cli.engine.vpcodes import fault_hint, vp_code
 
 
 def test_each_vp_code_has_its_own_hint() -> None:

@@ -2,59 +2,69 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from bokade_cli.commands.common import (
+from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.options import (
     EPILOG,
+    AllowPartialOption,
+    BaseUrlOption,
     ConfigOption,
     DebugOption,
-    FormatOption,
+    DocFormat,
+    DocFormatOption,
     LogicChoice,
     LogicOption,
     NowOption,
-    OutputFormat,
+    OutputOption,
+    PnrArgument,
     ProfileOption,
     RelationOption,
     RelationsFileOption,
-    Run,
+    SaveCaptureOption,
     UnmaskOption,
     VerboseOption,
-    errors,
-    parse_now,
-    prepare_run,
-    run_collect,
 )
-from bokade_cli.commands.support import SaveCaptureOption
 
-if TYPE_CHECKING:
-    pass
+COLLECT_EXAMPLES = """
+
+Examples:
+
+  bokade collect 19121212-1212 -r SE2321000016-A001 -r SE2321000016-F003
+
+  bokade collect 19121212-1212 --relations relations.txt --format json > result.json
+
+  echo 191212121212 | bokade collect - --profile qa --save-capture case-4711.json
+"""
 
 
 def collect(
-    personnummer: Annotated[
-        str, typer.Argument(help="Personnummer or samordningsnummer; - reads stdin.")
-    ],
+    personnummer: PnrArgument,
     profile: ProfileOption = None,
     config: ConfigOption = None,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Override the profile's base_url.")
-    ] = None,
+    base_url: BaseUrlOption = None,
     relation: RelationOption = None,
     relations_file: RelationsFileOption = None,
     logic: LogicOption = LogicChoice.current,
     now: NowOption = None,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: DocFormatOption = None,
+    output: OutputOption = None,
+    save_capture: SaveCaptureOption = None,
+    allow_partial: AllowPartialOption = False,
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
     debug: DebugOption = False,
-    save_capture: SaveCaptureOption = None,
 ) -> None:
     """Run the collection for one personnummer against a configured platform endpoint."""
-    code = 0
-    with errors(fmt, debug):
+    with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
+        from bokade_cli.commands.session import collect_result, exit_code_of, prepare_run
+        from bokade_cli.output.boundary import View
+        from bokade_cli.output.documents import collect_document
+
         run = prepare_run(
+            out,
             personnummer,
             now=now,
             config=config,
@@ -62,37 +72,45 @@ def collect(
             base_url=base_url,
             relation=relation,
             relations_file=relations_file,
-            fmt=fmt,
-            unmask=unmask,
-            verbose=verbose,
             save_capture=save_capture,
         )
-        code = run_collect(run, logic)
-    raise typer.Exit(code)
+        result = collect_result(run, logic.value, out)
+        out.emit(View("collect", collect_document(result), verbose=verbose))
+        out.code = exit_code_of(result, allow_partial)
 
 
 def demo(
     scenario: Annotated[
-        str, typer.Option("--scenario", "-s", help="Bundled scenario name or a TOML file.")
+        str,
+        typer.Option(
+            "--scenario", "-s", metavar="NAME", help="Bundled scenario name or a TOML file."
+        ),
     ] = "demo",
     logic: LogicOption = LogicChoice.current,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: DocFormatOption = None,
+    output: OutputOption = None,
+    save_capture: SaveCaptureOption = None,
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
     debug: DebugOption = False,
-    save_capture: SaveCaptureOption = None,
 ) -> None:
     """Run the collection against the built-in simulator: no config, no network."""
-    code = 0
-    with errors(fmt, debug):
+    with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
+        from bokade_cli.commands.session import Run, collect_result, exit_code_of, parse_now
         from bokade_cli.config import Profile
+        from bokade_cli.output.boundary import View
+        from bokade_cli.output.documents import collect_document
+        from bokade_cli.output.files import check_writable
         from bokade_cli.personnummer import parse_personnummer
         from bokade_cli.simulator import Simulator, load_scenario, serve_in_thread
 
         loaded = load_scenario(scenario)
+        pnr = parse_personnummer(loaded.citizen)
+        out.protect(pnr.digits)
+        if save_capture is not None:
+            check_writable(save_capture, "capture file")
         moment = parse_now(None)
-        simulator = Simulator(loaded, now=moment)
-        with serve_in_thread(simulator) as server:
+        with serve_in_thread(Simulator(loaded, now=moment)) as server:
             profile = Profile(
                 name=f"simulator:{loaded.name}",
                 base_url=server.base_url,
@@ -100,14 +118,15 @@ def demo(
                 timeout_s=10.0,
                 connect_timeout_s=2.0,
             )
-            pnr = parse_personnummer(loaded.citizen)
-            run = Run(
-                profile, pnr, list(loaded.relations), moment, fmt, unmask, verbose, save_capture
-            )
-            code = run_collect(run, logic)
-    raise typer.Exit(code)
+            run = Run(profile, pnr, tuple(loaded.relations), moment, save_capture)
+            result = collect_result(run, logic.value, out)
+        out.emit(View("collect", collect_document(result), verbose=verbose))
+        out.code = exit_code_of(result)
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=EPILOG)(collect)
-    app.command(epilog=EPILOG)(demo)
+    app.command(epilog=EPILOG + COLLECT_EXAMPLES)(collect)
+    app.command(
+        epilog=EPILOG
+        + "\n\nExamples:\n\n  bokade demo\n\n  bokade demo --scenario 20-producers --format json"
+    )(demo)

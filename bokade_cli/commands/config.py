@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
-from bokade_cli.commands.common import (
-    ConfigOption,
-    DebugOption,
-    FormatOption,
-    OutputFormat,
-    ProfileOption,
-    errors,
-)
+from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.options import ConfigOption, DebugOption, ProfileOption, format_option
 from bokade_cli.errors import ExitCode
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 def config_path() -> None:
@@ -29,29 +27,18 @@ def config_path() -> None:
 def config_show(
     profile: ProfileOption = None,
     config: ConfigOption = None,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: Annotated[ShowFormat | None, format_option()] = None,
     debug: DebugOption = False,
 ) -> None:
     """Print the effective settings and where each came from (secrets redacted)."""
-    from rich.console import Console
-
-    with errors(fmt, debug):
+    with guarded(fmt, ShowFormat, debug=debug) as out:
         from bokade_cli.config import load_settings
         from bokade_cli.config_report import describe
+        from bokade_cli.output.boundary import View
 
         settings = load_settings(config_file=config, profile=profile)
-        rows = describe(settings)
-        if fmt is OutputFormat.json:
-            doc: dict[str, Any] = {k: {"value": v, "origin": o} for k, v, o in rows}
-            sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-            return
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table("key", "value", "from", header_style="bold")
-        for row in rows:
-            table.add_row(*(Text(cell) for cell in row))
-        Console(highlight=False).print(table)
+        document = {k: {"value": v, "origin": o} for k, v, o in describe(settings)}
+        out.emit(View("config", document, echoes=tuple(document)))
 
 
 def config_check(
@@ -69,9 +56,7 @@ def config_check(
     a warning, since a config is often checked where it is written, not where it runs. With
     --strict it is an error. `bokade smoke` checks the files on the machine that runs.
     """
-    from rich.console import Console
-
-    with errors(OutputFormat.table, debug):
+    with guarded(None, ShowFormat, debug=debug) as out:
         from bokade_cli.config import load_settings
         from bokade_cli.config_report import check_files, check_values
 
@@ -80,16 +65,16 @@ def config_check(
         file_problems = check_files(settings)
         if strict:
             problems, file_problems = problems + file_problems, []
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
         for problem in problems:
-            err.print(f"Problem: {problem}", markup=False)
+            out.say(f"Problem: {problem}")
         for problem in file_problems:
-            err.print(f"Warning: {problem}", markup=False)
+            out.warn(problem)
         if problems:
-            raise typer.Exit(ExitCode.CONFIG)
+            out.code = ExitCode.CONFIG
+            return
         files = ", ".join(str(f) for f in settings.files) or "no config file"
         warned = f"; {len(file_problems)} warning(s)" if file_problems else ""
-        typer.echo(f"Configuration OK: profile {settings.profile.name} ({files}){warned}.")
+        out.write_text(f"Configuration OK: profile {settings.profile.name} ({files}){warned}.\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bokade_cli.commands.common import (
+from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.options import (
+    AllowPartialOption,
+    BaseUrlOption,
     ConfigOption,
     DebugOption,
+    JUnitOption,
     NowOption,
-    OutputFormat,
+    OutputOption,
     ProfileOption,
     UnmaskOption,
     VerboseOption,
-    data_console,
-    errors,
-    event_printer,
-    load_profile,
-    parse_now,
+    format_option,
 )
+
+
+class SmokeFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 class BatchFormat(StrEnum):
@@ -39,25 +43,11 @@ SMOKE_EPILOG = (
 BATCH_EPILOG = (
     "Exit codes: 0 every case passed and every call answered · 1 an expectation failed or a case "
     "could not run (e.g. an invalid personnummer) · 2 usage error or bad batch file (the message "
-    "names file, case and key) · 3 all passed, but some call or source failed · 4 nothing answered "
-    "in any case · 5 configuration error · 130 interrupted (Ctrl-C): the partial summary is printed "
-    "and the JUnit file lists the cases not run as skipped."
+    "names file, case and key) · 3 all passed, but some call or source failed (0 with "
+    "--allow-partial) · 4 nothing answered in any case (an outage, before 1) · 5 configuration "
+    "error · 130 interrupted (Ctrl-C): the partial summary is printed and the JUnit file lists "
+    "the cases not run as skipped."
 )
-BaseUrlOption = Annotated[
-    str | None, typer.Option("--base-url", help="Override the profile's base_url.")
-]
-JUnitOption = Annotated[
-    Path | None,
-    typer.Option("--junit", help="Also write a JUnit XML report to this file (for CI)."),
-]
-OutputOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write the --format output to this file; with json/jsonl the table still goes to stdout.",
-    ),
-]
 
 
 def smoke(
@@ -69,28 +59,28 @@ def smoke(
         typer.Option(
             "--pnr",
             envvar="BOKADE_SMOKE_PNR",
-            help="Test personnummer for the four contract calls (skipped without it).",
+            metavar="PERSONNUMMER",
+            help="Test personnummer for the four contract calls (not checked without it).",
+            show_default=False,
         ),
     ] = None,
     facility: Annotated[
         str | None,
         typer.Option(
-            "--facility", metavar="<hsa-id>", help="A facility HSA-id for the direct call (call2)."
+            "--facility", metavar="HSAID", help="A facility HSA-id for the direct call (call2)."
         ),
     ] = None,
     ping: Annotated[
         list[str] | None,
         typer.Option(
             "--ping",
-            metavar="<hsa-id>",
+            metavar="HSAID",
             help="PingForConfiguration this logical address (repeatable).",
         ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the run too.")] = False,
     junit: JUnitOption = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        OutputFormat.table
-    ),
+    fmt: Annotated[SmokeFormat | None, format_option()] = None,
     output: OutputOption = None,
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
@@ -104,44 +94,52 @@ def smoke(
     source failing behind an answer, a certificate expiring within 30 days, no answer to
     PingForConfiguration, which is no longer mandatory) fail the run only with --strict.
     """
-    code = 0
-    with errors(fmt, debug):
-        from bokade_cli.ops.junit import junit_document, write_junit
-        from bokade_cli.ops.reporting import open_output
-        from bokade_cli.ops.smoke import SmokeRequest, run_smoke
-        from bokade_cli.ops.smokereport import render_smoke, smoke_document, smoke_junit
-        from bokade_cli.personnummer import mask_text, parse_personnummer
-        from bokade_cli.rules import local_now
+    with guarded(
+        fmt, SmokeFormat, debug=debug, unmask=unmask, verbose=verbose, output=output
+    ) as out:
+        from bokade_cli import clock
+        from bokade_cli.commands.session import RunObserver
+        from bokade_cli.ops.smoke.run import SmokeRequest, run_smoke
+        from bokade_cli.output.boundary import View
+        from bokade_cli.output.files import check_writable
+        from bokade_cli.output.junit import junit_document
+        from bokade_cli.output.smokeview import smoke_document, smoke_junit
+        from bokade_cli.personnummer import parse_personnummer
+        from bokade_cli.relations import check_relation
 
         number = parse_personnummer(pnr) if pnr else None
-
-        def scrub(text: str) -> str:
-            return text if unmask or number is None else mask_text(text, number)
-
-        request = SmokeRequest(
-            config, profile, {"base_url": base_url}, number, facility, tuple(ping or ())
-        )
-        report = run_smoke(request, on_event=event_printer(verbose, scrub)).scrubbed(scrub)
-        with open_output(output) as out:
-            if fmt is OutputFormat.json:
-                out.write_line(
-                    json.dumps(smoke_document(report, strict), ensure_ascii=False, indent=2)
-                )
-            else:
-                render_smoke(report, out.file_console() if output else data_console(), strict)
-        if output is not None and fmt is OutputFormat.json:
-            render_smoke(report, data_console(), strict)
+        if number is not None:
+            out.protect(number.digits)
+        where = check_relation(facility, "--facility") if facility else None
+        pinged = tuple(check_relation(p, "--ping") for p in ping or ())
         if junit is not None:
-            text = junit_document(
-                "bokade smoke", smoke_junit(report, strict), "bokade.smoke", local_now()
+            check_writable(junit, "JUnit file")
+        request = SmokeRequest(config, profile, {"base_url": base_url}, number, where, pinged)
+        report = run_smoke(request, RunObserver(out))
+        view = View("smoke", smoke_document(report, strict), verbose=verbose)
+        out.emit(view)
+        if junit is not None:
+            moment = clock.local(clock.now_instant())
+            out.write_private(
+                junit,
+                view,
+                lambda doc: junit_document(
+                    "bokade smoke", smoke_junit(doc), "bokade.smoke", moment
+                ),
+                "JUnit file",
             )
-            write_junit(junit, text)
-        code = 1 if report.failed(strict) else 0
-    raise typer.Exit(code)
+        out.code = 1 if report.failed(strict) else 0
 
 
 def batch(
-    file: Annotated[Path, typer.Argument(help="The batch file (TOML); see the format above.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="The batch file (TOML; - reads stdin); see the format above.",
+            show_default=False,
+        ),
+    ],
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
@@ -149,11 +147,10 @@ def batch(
         int, typer.Option("--concurrency", "-c", min=1, max=500, help="Cases run at once.")
     ] = 4,
     junit: JUnitOption = None,
-    fmt: Annotated[BatchFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        BatchFormat.table
-    ),
+    fmt: Annotated[BatchFormat | None, format_option()] = None,
     output: OutputOption = None,
     now: NowOption = None,
+    allow_partial: AllowPartialOption = False,
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
     debug: DebugOption = False,
@@ -185,50 +182,57 @@ def batch(
     document under "result"). Progress goes to stderr: a bar on a terminal, one line per case
     otherwise, nothing in json/jsonl mode unless --output or -v.
     """
-    code = 0
-    error_format = OutputFormat.table if fmt is BatchFormat.table else OutputFormat.json
-    with errors(error_format, debug):
-        from bokade_cli.ops.batch import CaseResult, run_batch
-        from bokade_cli.ops.batchfile import load_batch
-        from bokade_cli.ops.batchreport import batch_document, batch_junit, case_json, render_batch
-        from bokade_cli.ops.junit import check_writable, junit_document, write_junit
-        from bokade_cli.ops.reporting import BatchProgress, open_output
+    with guarded(
+        fmt, BatchFormat, debug=debug, unmask=unmask, verbose=verbose, output=output
+    ) as out:
+        from bokade_cli.commands.session import RunObserver, load_profile, parse_now
+        from bokade_cli.ops.batch.file import load_batch
+        from bokade_cli.ops.batch.run import CaseResult, run_batch
+        from bokade_cli.output.batchview import batch_document, batch_junit, case_document
+        from bokade_cli.output.boundary import Format, View
+        from bokade_cli.output.files import check_writable
+        from bokade_cli.output.junit import junit_document
+        from bokade_cli.output.progress import BatchProgress
 
         plan = load_batch(file)
         moment = parse_now(now)
-        settings = load_profile(config, profile, {"base_url": base_url})
+        settings = load_profile(out, config, profile, {"base_url": base_url})
         if junit is not None:
-            check_writable(junit)
-        quiet = fmt is not BatchFormat.table and output is None and not verbose
-        with open_output(output) as out:
-            with BatchProgress(len(plan.cases), quiet) as progress:
+            check_writable(junit, "JUnit file")
+        quiet = out.fmt is not Format.table and output is None and not verbose
+        cases: dict[int, dict[str, object]] = {}
+        with BatchProgress(len(plan.cases), quiet, out.err_console()) as progress:
 
-                def done(result: CaseResult) -> None:
-                    progress.case_done(result)
-                    if fmt is BatchFormat.jsonl:
-                        out.write_line(case_json(result))
+            def done(result: CaseResult) -> None:
+                numbers = (result.digits,) if result.digits else ()
+                case = out.masked(case_document(result), numbers, echoes=("case",))
+                cases[result.case.index] = case
+                progress.case_done(out.human(case))
+                if out.fmt is Format.jsonl:
+                    out.line(View("batch-case", case))
 
-                run = run_batch(
-                    plan,
-                    settings,
-                    moment,
-                    concurrency,
-                    unmask=unmask,
-                    on_done=done,
-                    on_event=progress.event if verbose else None,
-                )
-            if fmt is BatchFormat.json:
-                out.write_line(json.dumps(batch_document(run), ensure_ascii=False, indent=2))
-            elif fmt is BatchFormat.table:
-                render_batch(run, out.file_console() if output else data_console())
-        if output is not None and fmt is not BatchFormat.table:
-            render_batch(run, data_console())
-        if junit is not None:
-            write_junit(
-                junit, junit_document("bokade batch", batch_junit(run), "bokade.batch", moment)
+            run = run_batch(
+                plan, settings, moment, concurrency, on_done=done, observer=RunObserver(out)
             )
-        code = run.exit_code()
-    raise typer.Exit(code)
+        ordered = [
+            cases.get(r.case.index) or out.masked(case_document(r), echoes=("case",))
+            for r in run.ordered()
+        ]
+        view = View("batch", batch_document(run, ordered), verbose=verbose)
+        if out.fmt is not Format.jsonl:
+            out.emit(view)
+        elif output is not None:
+            out.show_table(view)
+        if junit is not None:
+            out.write_private(
+                junit,
+                view,
+                lambda doc: junit_document(
+                    "bokade batch", batch_junit(doc), "bokade.batch", moment
+                ),
+                "JUnit file",
+            )
+        out.code = run.exit_code(allow_partial)
 
 
 def register(app: typer.Typer) -> None:

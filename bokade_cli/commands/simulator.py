@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from bokade_cli.commands.common import (
-    DebugOption,
-    OutputFormat,
-    errors,
-)
+from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.options import DebugOption, DocFormat
 from bokade_cli.errors import UsageError
 
 
@@ -47,9 +44,7 @@ def simulator_serve(
     debug: DebugOption = False,
 ) -> None:
     """Serve a scenario as a stand-alone platform endpoint until Ctrl-C."""
-    from rich.console import Console
-
-    with errors(OutputFormat.table, debug):
+    with guarded(None, DocFormat, debug=debug) as out:
         from bokade_cli.simulator import Simulator, load_scenario, serve_forever
         from bokade_cli.simulator.tls import server_context, throwaway_pki
 
@@ -59,27 +54,24 @@ def simulator_serve(
         if tls and not tls_cert:
             tls_cert, tls_key, client_ca = throwaway_pki(tls_dir)
         context = server_context(tls_cert, tls_key, client_ca) if tls_cert else None
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
 
         def ready(base_url: str) -> None:
             mutual = ", client certificate required" if client_ca else ""
-            err.print(
+            out.say(
                 f"Simulating scenario {loaded.name} on {base_url}{mutual} "
-                f"(aggregator {loaded.aggregator}); Ctrl-C stops.",
-                markup=False,
+                f"(aggregator {loaded.aggregator}); Ctrl-C stops."
             )
             if tls and client_ca is not None and (tls_dir / "client.pem").exists():
                 folder = tls_dir.resolve()
-                err.print(
-                    "A profile for it:\n"
-                    f'  [profiles.sim]\n  base_url = "{base_url}"\n  [profiles.sim.tls]\n'
-                    f'  cert_file = "{folder / "client.pem"}"\n'
-                    f'  key_file = "{folder / "client.key"}"\n  ca_file = "{folder / "ca.pem"}"',
-                    markup=False,
+                out.say("A profile for it (on stdout, ready to paste into a config file):")
+                out.write_text(
+                    f'[profiles.sim]\nbase_url = "{base_url}"\n[profiles.sim.tls]\n'
+                    f'cert_file = "{folder / "client.pem"}"\n'
+                    f'key_file = "{folder / "client.key"}"\nca_file = "{folder / "ca.pem"}"\n'
                 )
 
         serve_forever(Simulator(loaded), host, port, ssl_context=context, on_ready=ready)
-        err.print("Simulator stopped.", markup=False)
+        out.say("Simulator stopped.")
 
 
 def simulator_list() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 from bokade_cli.contracts.base import (
@@ -9,23 +10,74 @@ from bokade_cli.contracts.base import (
     Parsed,
     RequestParams,
     add_years,
+    misplaced_records,
     require_response,
-    unknown_children,
+    time_notes,
 )
+from bokade_cli.contracts.shape import shape, unread
 from bokade_cli.models import CONTRACT_CARE_CONTACTS, CallId, Record
-from bokade_cli.xmlparse import (
-    Node,
-    boolean,
-    child,
-    children,
-    key,
-    path_text,
-    text,
-    value_text,
-)
+from bokade_cli.xmlparse import Node, boolean, child, children, path_text, raw_value, text
 
 _RESPONDER = "urn:riv:clinicalprocess:logistics:logistics:GetCareContactsResponder:{v}"
 _CORE = "urn:riv:clinicalprocess:logistics:logistics:{v}"
+
+_CV = dict.fromkeys(
+    ("code", "codeSystem", "codeSystemName", "codeSystemVersion", "displayName", "originalText")
+)
+_ORG_UNIT = dict.fromkeys(
+    ("orgUnitHSAId", "orgUnitName", "orgUnitTelecom", "orgUnitEmail", "orgUnitAddress")
+    + ("orgUnitLocation",)
+)
+
+
+def _shapes(version: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(careContact, GetCareContactsResponse) as the version's schema defines them."""
+    core = _CORE.format(v=version)
+    cv, org = shape(core, _CV), shape(core, _ORG_UNIT)
+    professional = {
+        "authorTime": None,
+        "healthcareProfessionalHSAId": None,
+        "healthcareProfessionalName": None,
+        "healthcareProfessionalRoleCode": cv,
+        "healthcareProfessionalOrgUnit": org,
+        "healthcareProfessionalCareUnitHSAId": None,
+        "healthcareProfessionalCareGiverHSAId": None,
+    }
+    header: dict[str, Any] = {
+        "documentId": None,
+        "sourceSystemHSAId": None,
+        "patientId": shape(core, {"id": None, "type": None}),
+        "accountableHealthcareProfessional": shape(core, professional),
+        "approvedForPatient": None,
+        "nullified": None,
+        "nullifiedReason": None,
+    }
+    body: dict[str, Any] = {
+        "careContactCode": cv if version == 3 else None,
+        "careContactReason": None,
+        "careContactOrgUnit": org,
+        "careContactTimePeriod": shape(core, {"start": None, "end": None}),
+        "careContactStatus": cv if version == 3 else None,
+    }
+    if version == 3:
+        header |= {"documentTitle": None, "documentTime": None, "careContactId": None}
+        header["legalAuthenticator"] = shape(
+            core,
+            dict.fromkeys(("signatureTime", "legalAuthenticatorHSAId", "legalAuthenticatorName")),
+        )
+        partial_date = shape(core, {"format": None, "value": None})
+        body["additionalPatientInformation"] = shape(
+            core, {"dateOfBirth": partial_date, "gender": cv}
+        )
+    contact = shape(
+        core, {"careContactHeader": shape(core, header), "careContactBody": shape(core, body)}
+    )
+    result = dict.fromkeys(("resultCode", "errorCode", "logId", "subCode", "message"))
+    response = shape(
+        _RESPONDER.format(v=version),
+        {"careContact": contact, **({"result": shape(core, result)} if version == 3 else {})},
+    )
+    return contact, response
 
 
 def _build_body(version: int, period_element: str):  # type: ignore[no-untyped-def]
@@ -50,19 +102,23 @@ def _build_body(version: int, period_element: str):  # type: ignore[no-untyped-d
 
 def _parse(version: int):  # type: ignore[no-untyped-def]
     responder, core = _RESPONDER.format(v=version), _CORE.format(v=version)
-    known_contact = frozenset({key(core, "careContactHeader"), key(core, "careContactBody")})
+    contact_shape, response_shape = _shapes(version)
+    name = "GetCareContactsResponse"
 
     def parse(body: Node, call: CallId, target: int) -> Parsed:
-        response = require_response(body, responder, "GetCareContactsResponse")
+        response = require_response(body, responder, name)
         records, notes = [], []
         for index, contact in enumerate(children(response, responder, "careContact")):
+            where = f"careContact #{index + 1}"
             header = child(contact, core, "careContactHeader")
             content = child(contact, core, "careContactBody")
             org = child(content, core, "careContactOrgUnit")
             period = child(content, core, "careContactTimePeriod")
             status = child(content, core, "careContactStatus")
-            unknown = unknown_children(contact, known_contact, f"careContact #{index + 1}")
-            notes += unknown
+            unknown = unread(contact, contact_shape, where)
+            raw_start = raw_value(child(period, core, "start"))
+            raw_end = raw_value(child(period, core, "end"))
+            unknown += time_notes(raw_start, raw_end, where)
             status_texts: tuple[str, ...] = ()
             if version == 2:
                 status_code = text(status)
@@ -70,7 +126,14 @@ def _parse(version: int):  # type: ignore[no-untyped-def]
                 status_code = path_text(status, core, "code")
                 names = (path_text(status, core, n) for n in ("displayName", "originalText"))
                 status_texts = tuple(n for n in names if n)
-            status_text = status_texts[0] if status_texts else None
+            approved = path_text(header, core, "approvedForPatient")
+            nullified = path_text(header, core, "nullified")
+            for field, value in (("approvedForPatient", approved), ("nullified", nullified)):
+                if value is not None and boolean(value) is None:
+                    unknown.append(f"{where}: {field} {_short(value)} is not a boolean")
+            if version == 2 and status_code is not None and not _sane_int(status_code):
+                unknown.append(f"{where}: careContactStatus {_short(status_code)} is not an xs:int")
+            notes += unknown
             records.append(
                 Record(
                     call=call,
@@ -78,22 +141,48 @@ def _parse(version: int):  # type: ignore[no-untyped-def]
                     order=(target, index),
                     facility_hsa_id=path_text(org, core, "orgUnitHSAId"),
                     facility_name=path_text(org, core, "orgUnitName"),
-                    raw_start=value_text(child(period, core, "start")),
-                    raw_end=value_text(child(period, core, "end")),
+                    raw_start=raw_start,
+                    raw_end=raw_end,
                     booking_id=path_text(header, core, "documentId"),
                     source_system=path_text(header, core, "sourceSystemHSAId"),
                     document_id=path_text(header, core, "documentId"),
-                    approved_for_patient=boolean(path_text(header, core, "approvedForPatient")),
-                    nullified=boolean(path_text(header, core, "nullified")),
+                    approved_for_patient=boolean(approved),
+                    approved_raw=approved,
+                    nullified=boolean(nullified),
+                    nullified_raw=nullified,
                     status_code=status_code,
-                    status_text=status_text,
+                    status_text=status_texts[0] if status_texts else None,
                     status_texts=status_texts,
                     unknown_elements=tuple(unknown),
                 )
             )
+        notes += misplaced_records(response, response_shape, name, "careContact")
+        if version == 3:
+            notes += _result_notes(child(response, responder, "result"), core)
         return Parsed(tuple(records), tuple(notes))
 
     return parse
+
+
+def _result_notes(result: Node, core: str) -> list[str]:
+    """v3's mandatory result: anything but OK is worth a line (the records still count)."""
+    code = path_text(result, core, "resultCode")
+    if result is None or code == "OK":
+        return []
+    message = path_text(result, core, "message")
+    return [
+        f"GetCareContactsResponse/result: resultCode {code or '(missing)'}"
+        + (f": {message}" if message else "")
+    ]
+
+
+def _sane_int(value: str) -> bool:
+    digits = value.strip().lstrip("+-").lstrip("0") or "0"
+    return digits.isascii() and digits.isdigit() and len(digits) <= 10
+
+
+def _short(value: str) -> str:
+    return repr(value) if len(value) <= 40 else f"{value[:40]!r}... ({len(value)} characters)"
 
 
 V2 = Contract(

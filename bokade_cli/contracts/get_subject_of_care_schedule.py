@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from bokade_cli.contracts.base import (
     Contract,
     Parsed,
     RequestParams,
+    misplaced_records,
     require_response,
-    unknown_children,
+    time_notes,
 )
+from bokade_cli.contracts.shape import shape, unread
 from bokade_cli.models import CONTRACT_SCHEDULING, CallId, Record
-from bokade_cli.xmlparse import Node, boolean, children, key, text, value_text
+from bokade_cli.xmlparse import Node, boolean, children, key, raw_value, text
 
 NS_RESPONDER = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
 NS_CORE = "urn:riv:crm:scheduling:1"
@@ -26,7 +27,8 @@ _FIELDS = (
 ).split()
 _KEY = {f: key(NS_CORE, f) for f in _FIELDS}  # built once: 1,000 slots look each one up
 _INVITATION = key(NS_EXT, "isInvitation")
-_KNOWN = frozenset([*_KEY.values(), _INVITATION])
+SLOT = {**shape(NS_CORE, dict.fromkeys(_FIELDS)), _INVITATION: None}
+RESPONSE = shape(NS_RESPONDER, {"timeslotDetail": SLOT})
 
 
 def build_body(params: RequestParams) -> str:
@@ -39,34 +41,34 @@ def build_body(params: RequestParams) -> str:
 
 
 def parse(body: Node, call: CallId, target: int) -> Parsed:
-    response = require_response(body, NS_RESPONDER, "GetSubjectOfCareScheduleResponse")
+    name = "GetSubjectOfCareScheduleResponse"
+    response = require_response(body, NS_RESPONDER, name)
     records, notes = [], []
     for index, slot in enumerate(children(response, NS_RESPONDER, "timeslotDetail")):
         if not isinstance(slot, dict):
             slot = {}  # an empty <timeslotDetail/>: a record with nothing in it
-
-        def field(local: str, get: Callable[[str], Node] = slot.get) -> str | None:
-            return text(get(_KEY[local]))
-
-        def time(local: str, get: Callable[[str], Node] = slot.get) -> str | None:
-            return value_text(get(_KEY[local]))
-
-        unknown = unknown_children(slot, _KNOWN, f"timeslotDetail #{index + 1}")
+        get = slot.get
+        where = f"timeslotDetail #{index + 1}"
+        unknown = unread(slot, SLOT, where)
+        raw_start = raw_value(get(_KEY["startTimeInclusive"]))
+        raw_end = raw_value(get(_KEY["endTimeExclusive"]))
+        unknown += time_notes(raw_start, raw_end, where)
         notes += unknown
         records.append(
             Record(
                 call=call,
                 kind="scheduling",
                 order=(target, index),
-                facility_hsa_id=field("healthcare_facility"),
-                facility_name=field("healthcare_facility_name"),
-                raw_start=time("startTimeInclusive"),
-                raw_end=time("endTimeExclusive"),
-                booking_id=field("bookingId"),
-                invitation=bool(boolean(text(slot.get(_INVITATION)))),
+                facility_hsa_id=text(get(_KEY["healthcare_facility"])),
+                facility_name=text(get(_KEY["healthcare_facility_name"])),
+                raw_start=raw_start,
+                raw_end=raw_end,
+                booking_id=text(get(_KEY["bookingId"])),
+                invitation=bool(boolean(text(get(_INVITATION)))),
                 unknown_elements=tuple(unknown),
             )
         )
+    notes += misplaced_records(response, RESPONSE, name, "timeslotDetail")
     return Parsed(tuple(records), tuple(notes))
 
 

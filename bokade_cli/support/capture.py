@@ -1,79 +1,86 @@
-"""Capture every request and response of a run in one JSON file, personnummer masked.
+"""Capture a run for a ticket: a recorder (the engine's observer), the capture document, and no number.
 
-An Exchange alone cannot reproduce a run: the capture also keeps each call's outcome, message,
-hint and elapsed time (timeouts and transport errors have no response to re-read), the skipped
-call2 entries, each call2's position in the relation list (the records' sort key) and the list
-itself. `replay` reads it back.
+A capture holds no form of the number (SPEC §7): each answer is stored as the parsed document
+written back with every text, attribute, namespace and name masked; an answer that could not be
+parsed is not stored at all, only its size, digest and a masked one-line excerpt, and its
+outcome. Besides the exchanges it keeps what an Exchange alone cannot give back: each call's
+outcome, message, hint and times, the skipped call2 entries, each call2's position in the
+relation list (the records' sort key) and the list itself. `replay` reads it back.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from pathlib import Path
+import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from bokade_cli import __version__
-from bokade_cli.collect import Subject, collect_once, unique_relations
-from bokade_cli.config import Profile
-from bokade_cli.errors import InputError
-from bokade_cli.models import CallResult, CollectionResult, Logic
-from bokade_cli.personnummer import Personnummer, mask_text
-from bokade_cli.soap import Exchange
-from bokade_cli.support.compare import collect_all
+from bokade_cli.engine import Observer, unique_relations
+from bokade_cli.engine.soap import Exchange
+from bokade_cli.errors import InvalidResponse
+from bokade_cli.hsa import hsa_key
+from bokade_cli.models import CallResult
+from bokade_cli.output.privacy import Masker, neutralise
+from bokade_cli.xmlparse import parse_xml, serialise
 
 FORMAT = "bokade-capture"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CONTRACT_KEYS = {
     "call1": "GetSubjectOfCareSchedule",
     "call2": "GetSubjectOfCareSchedule",
     "call3-v3": "GetCareContacts/3",
     "call3-v2": "GetCareContacts/2",
 }
+EXCERPT_CHARS = 120
 
 
-class Recorder:
-    """The `on_exchange` callback of a run: keeps every request and what came back."""
+class Recorder(Observer):
+    """Keeps every exchange of a run and passes events on to the run's own observer."""
 
-    def __init__(self) -> None:
+    def __init__(self, inner: Observer) -> None:
+        self.inner = inner
         self.exchanges: list[Exchange] = []
 
-    def __call__(self, exchange: Exchange) -> None:
+    def event(self, message: str) -> None:
+        self.inner.event(message)
+
+    def exchange(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
+        self.inner.exchange(exchange)
 
 
 def capture_document(
     calls: Sequence[CallResult],
     exchanges: Sequence[Exchange],
     *,
-    mask: Callable[[str], str],
+    masker: Masker,
     subject_of_care: str,
     logic: str,
     now: str,
     relations: Sequence[str],
 ) -> dict[str, Any]:
-    """The capture as JSON-ready data; `mask` runs over every text that could hold the number."""
+    """The capture as JSON-ready data; `masker` runs over every stored answer while it is written."""
     # (call id, logical address) is unique within a run: relations are de-duplicated first.
-    by_tag = {(e.tag[0], e.tag[-1].strip().casefold()): e for e in exchanges if e.tag}
-    order = {a.casefold(): i for i, a in enumerate(unique_relations(relations))}
+    by_tag = {(e.tag[0], hsa_key(e.tag[-1])): e for e in exchanges if e.tag}
+    order = {hsa_key(a): i for i, a in enumerate(unique_relations(relations))}
     entries = []
     for c in calls:
-        exchange = by_tag.get((c.call, c.logical_address.strip().casefold()))
+        exchange = by_tag.get((c.call, hsa_key(c.logical_address)))
         entries.append(
             {
                 "call": c.call,
                 "contract_key": CONTRACT_KEYS[c.call],
                 "logical_address": c.logical_address,
-                "target_index": order.get(c.logical_address.casefold(), 0)
+                "target_index": order.get(hsa_key(c.logical_address), 0)
                 if c.call == "call2"
                 else 0,
                 "outcome": c.outcome,
                 "elapsed_ms": c.elapsed_ms,
-                "message": mask(c.message) if c.message else None,
-                "hint": mask(c.hint) if c.hint else None,
+                "queued_ms": c.queued_ms,
+                "message": _line(c.message),
+                "hint": _line(c.hint),
                 "correlation_id": c.correlation_id,
-                "exchange": _exchange(exchange, mask)
+                "exchange": _exchange(exchange, masker)
                 if exchange and c.outcome != "skipped"
                 else None,
             }
@@ -90,109 +97,42 @@ def capture_document(
     }
 
 
-def _exchange(e: Exchange, mask: Callable[[str], str]) -> dict[str, Any]:
-    request, _ = _decode(e.request)
-    response, encoding = _decode(e.response) if e.response is not None else (None, None)
-    return {
+def _line(text: str | None) -> str | None:
+    """Our own messages hold no controls, but a quoted exception text might: keep it one line."""
+    return neutralise(text) if text is not None else None
+
+
+def _exchange(e: Exchange, masker: Masker) -> dict[str, Any]:
+    stored: dict[str, Any] = {
         "url": e.url,
         "soap_action": e.soap_action,
         "correlation_id": e.correlation_id,
         "status_code": e.status_code,
-        "request": mask(request),
-        "response": mask(response) if response is not None else None,
-        "response_encoding": encoding,
+        "location": e.location,
+        "request": _written_back(e.request, masker),
+        "response": None,
     }
-
-
-def _decode(raw: bytes) -> tuple[str, str]:
-    """Text to mask and store; the encoding turns it back into the very bytes received."""
-    # NOTE: latin-1 maps every byte, so a non-UTF-8 answer round-trips exactly.
-    for encoding in ("utf-16", "utf-8") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8",):
+    if e.response is not None:
         try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1"), "latin-1"
+            stored["response"] = serialise(parse_xml(e.response), masker.mask)
+        except InvalidResponse:
+            stored["refused"] = refused(e.response, masker)
+    return stored
 
 
-def write_capture(path: Path, document: dict[str, Any]) -> None:
+def _written_back(raw: bytes, masker: Masker) -> str | None:
     try:
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the capture file {path}: {exc.strerror or exc}",
-            "Give a writable path for --save-capture.",
-        ) from None
+        return serialise(parse_xml(raw), masker.mask)
+    except InvalidResponse:
+        return None
 
 
-def collect_captured(
-    profile: Profile,
-    pnr: Personnummer,
-    label: str,
-    relations: Sequence[str],
-    logic: Logic,
-    now: datetime,
-    save_capture: Path | None,
-    on_event: Callable[[str], None] | None = None,
-) -> CollectionResult:
-    """collect_once, writing the capture file when asked to."""
-    recorder = Recorder()
-    result = collect_once(
-        profile,
-        Subject(pnr.digits, pnr.type_oid),
-        label,
-        relations,
-        logic,
-        now,
-        on_event=on_event,
-        on_exchange=recorder if save_capture else None,
-    )
-    if save_capture is not None:
-        _save(save_capture, result.calls, recorder, pnr, logic, result.now, relations)
-    return result
-
-
-def collect_all_captured(
-    profile: Profile,
-    pnr: Personnummer,
-    relations: Sequence[str],
-    now: datetime,
-    save_capture: Path | None,
-    on_event: Callable[[str], None] | None = None,
-) -> tuple[CallResult, ...]:
-    """compare.collect_all, writing the capture file (logic "compare") when asked to."""
-    recorder = Recorder()
-    subject = Subject(pnr.digits, pnr.type_oid)
-    calls = collect_all(
-        profile,
-        subject,
-        relations,
-        now,
-        on_event=on_event,
-        on_exchange=recorder if save_capture else None,
-    )
-    if save_capture is not None:
-        moment = now.isoformat(timespec="seconds")
-        _save(save_capture, calls, recorder, pnr, "compare", moment, relations)
-    return calls
-
-
-def _save(
-    path: Path,
-    calls: Sequence[CallResult],
-    recorder: Recorder,
-    pnr: Personnummer,
-    logic: str,
-    now: str,
-    relations: Sequence[str],
-) -> None:
-    document = capture_document(
-        calls,
-        recorder.exchanges,
-        mask=lambda text: mask_text(text, pnr),
-        subject_of_care=pnr.masked,  # never in clear, whatever --unmask says
-        logic=logic,
-        now=now,
-        relations=relations,
-    )
-    write_capture(path, document)
+def refused(raw: bytes, masker: Masker) -> dict[str, Any]:
+    """What is kept of an answer that could not be parsed: never the answer itself."""
+    # Masked before it is cut, so a number across the cut is never shown in part.
+    window = masker.mask(raw[: EXCERPT_CHARS * 8].decode("utf-8", errors="replace"))
+    return {
+        "bytes": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "excerpt": neutralise(window[:EXCERPT_CHARS]),
+    }

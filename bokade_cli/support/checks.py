@@ -1,17 +1,21 @@
-"""What each call of a current-logic collection did for one facility, as coded check findings.
+"""What each call of a collection did for one facility, as coded findings, and why a logic misses it.
 
 call1: was the facility in the engagement index (its ProcessingStatus) and did it answer there;
 the relation list; call2: called directly, excluded because call1 called it (and lost when it
 failed there), or failed; call3: did the care-contact services and their sources answer.
+`why_not_shown` is the one answer to "why is this booking missing under logic X", shared by
+explain and compare so the two can never disagree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from bokade_cli.models import CallResult, CollectionResult, SourceStatus
+from bokade_cli.hsa import hsa_key
+from bokade_cli.models import CALL_PRIORITY, Appointment, CallResult, CollectionResult, SourceStatus
+from bokade_cli.support.codes import Code, Missing
 
 Kind = Literal["verdict", "check", "hint"]
 
@@ -20,7 +24,7 @@ Kind = Literal["verdict", "check", "hint"]
 class Finding:
     """One coded sentence of an explanation; the code is stable, the message may change."""
 
-    code: str
+    code: Code
     kind: Kind
     message: str
     appointment: str | None = None
@@ -28,18 +32,46 @@ class Finding:
     call: str | None = None
 
 
-def facility_checks(
-    result: CollectionResult, relations: Sequence[str], facility: str, received: bool
-) -> Iterator[Finding]:
+@dataclass
+class Situation:
+    """A collection's calls indexed by facility, so every lookup is a dict access."""
+
+    result: CollectionResult
+    relations: Sequence[str]
+    call1: CallResult | None = field(init=False)
+    sources: dict[str, SourceStatus] = field(init=False)
+    direct: dict[str, CallResult] = field(init=False)
+    listed: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.call1 = next((c for c in self.result.calls if c.call == "call1"), None)
+        found = self.call1.sources if self.call1 else ()
+        self.sources = {hsa_key(s.logical_address): s for s in found if s.logical_address}
+        self.direct = {}
+        for c in self.result.calls:
+            if c.call == "call2" and (
+                c.outcome != "skipped" or hsa_key(c.logical_address) not in self.direct
+            ):
+                self.direct[hsa_key(c.logical_address)] = c
+        self.listed = {hsa_key(r) for r in self.relations}
+
+    def source(self, facility: str) -> SourceStatus | None:
+        return self.sources.get(hsa_key(facility))
+
+
+def _status(s: SourceStatus) -> str:
+    return s.status or "status unknown"
+
+
+def facility_checks(situation: Situation, facility: str, received: bool) -> Iterator[Finding]:
     """call1 (engagement index), the relation list and call2 for one facility."""
-    call1 = call_of(result, "call1")
-    if call1 is not None:
-        yield _call1_check(call1, facility, received)
-    in_list = any(hsa_key(r) == hsa_key(facility) for r in relations)
-    if not in_list:
+    if situation.call1 is not None:
+        yield _call1_check(situation, facility, received)
+    relations = situation.relations
+    if hsa_key(facility) not in situation.listed:
         listed = f"{len(relations)} facilities given" if relations else "none was given"
         yield Finding(
-            "not_in_relation_list",
+            Code.not_in_relation_list,
             "check",
             f"{facility} is not in the citizen's relation list (mottagningsrelation; {listed}), "
             "so call2 never calls it.",
@@ -47,28 +79,23 @@ def facility_checks(
         )
         return
     yield Finding(
-        "in_relation_list",
+        Code.in_relation_list,
         "check",
         f"{facility} is in the citizen's relation list (mottagningsrelation).",
         facility=facility,
     )
-    call2 = next(
-        (
-            c
-            for c in result.calls
-            if c.call == "call2" and hsa_key(c.logical_address) == hsa_key(facility)
-        ),
-        None,
-    )
+    call2 = situation.direct.get(hsa_key(facility))
     if call2 is not None:
-        yield _call2_check(call2, source_of(call1, facility) if call1 else None, received)
+        yield _call2_check(call2, situation.source(facility), received)
 
 
-def _call1_check(call1: CallResult, facility: str, received: bool) -> Finding:
-    status = source_of(call1, facility)
+def _call1_check(situation: Situation, facility: str, received: bool) -> Finding:
+    call1 = situation.call1
+    assert call1 is not None
+    status = situation.source(facility)
     if call1.failed:
         return Finding(
-            "call1_failed",
+            Code.call1_failed,
             "check",
             f"call1 (the aggregating service) failed as a whole: {call1.outcome}: {call1.message} "
             "Nothing was excluded from call2, so every relation facility was called directly.",
@@ -76,7 +103,7 @@ def _call1_check(call1: CallResult, facility: str, received: bool) -> Finding:
         )
     if status is None:
         return Finding(
-            "not_in_engagement_index",
+            Code.not_in_engagement_index,
             "check",
             f"call1 answered but did not call {facility}: the facility is not in the engagement "
             f"index for this citizen (not among the {len(call1.sources)} facilities in call1's "
@@ -86,15 +113,15 @@ def _call1_check(call1: CallResult, facility: str, received: bool) -> Finding:
         )
     if status.failed:
         return Finding(
-            "call1_source_failed",
+            Code.call1_source_failed,
             "check",
             f"call1 called {facility} (it is in the engagement index) but it failed there: "
-            f"{status.status}" + (f": {status.error}." if status.error else "."),
+            f"{_status(status)}" + (f": {status.error}." if status.error else "."),
             facility=facility,
             call="call1",
         )
     return Finding(
-        "call1_answered",
+        Code.call1_answered,
         "check",
         f"call1 called {facility} (it is in the engagement index) and it answered "
         f"({status.status})" + ("." if received else ", without this appointment."),
@@ -107,26 +134,26 @@ def _call2_check(call2: CallResult, status: SourceStatus | None, received: bool)
     facility = call2.logical_address
     if call2.outcome == "skipped" and status is not None and status.failed:
         code, message = (
-            "call2_excluded_lost",
+            Code.call2_excluded_lost,
             f"call2 did not call {facility} directly because call1 had already called it — "
             "although it failed there. 1177 excludes it all the same, so its appointments are "
             "lost from this collection.",
         )
     elif call2.outcome == "skipped":
         code, message = (
-            "call2_excluded",
+            Code.call2_excluded,
             f"call2 did not call {facility} directly because call1 already called it and it "
             "answered there.",
         )
     elif call2.failed:
         code, message = (
-            "call2_failed",
+            Code.call2_failed,
             f"The direct call to {facility} (call2) failed: {call2.outcome}: {call2.message}",
         )
     else:
         none = "" if received else ", none of them this appointment"
         code, message = (
-            "call2_answered",
+            Code.call2_answered,
             f"call2 called {facility} directly and it answered with "
             f"{len(call2.records)} records{none}.",
         )
@@ -140,14 +167,14 @@ def call3_checks(result: CollectionResult) -> Iterator[Finding]:
         version = call.call[-2:]
         if call.failed:
             yield Finding(
-                "call3_failed",
+                Code.call3_failed,
                 "check",
                 f"{call.call} (GetCareContacts {version}) failed: {call.outcome}: {call.message}",
                 call=call.call,
             )
             continue
         yield Finding(
-            "call3_answered",
+            Code.call3_answered,
             "check",
             f"{call.call} (GetCareContacts {version}) answered: {len(call.sources)} sources, "
             f"{len(call.records)} records, none of them this appointment.",
@@ -156,28 +183,29 @@ def call3_checks(result: CollectionResult) -> Iterator[Finding]:
         yield from _failed_sources(call)
 
 
-def failures(result: CollectionResult) -> Iterator[Finding]:
+def failures(situation: Situation) -> Iterator[Finding]:
     """Without a facility: every failure that could have hidden the appointment."""
-    call1 = call_of(result, "call1")
+    call1 = situation.call1
     if call1 is not None and call1.failed:
-        yield _call1_check(call1, "", False)
+        yield _call1_check(situation, "", False)
     elif call1 is not None:
         yield from _failed_sources(call1)
-    for call in result.calls:
-        status = source_of(call1, call.logical_address) if call1 else None
+    for call in situation.result.calls:
+        status = situation.source(call.logical_address) if call1 else None
         lost = call.outcome == "skipped" and status is not None and status.failed
         if call.call == "call2" and (lost or call.failed):
             yield _call2_check(call, status, False)
-    yield from (f for f in call3_checks(result) if f.code != "call3_answered")
+    yield from (f for f in call3_checks(situation.result) if f.code != Code.call3_answered)
 
 
 def _failed_sources(call: CallResult) -> Iterator[Finding]:
     for s in call.sources:
         if s.failed:
             yield Finding(
-                "call1_source_failed" if call.call == "call1" else "call3_source_failed",
+                Code.call1_source_failed if call.call == "call1" else Code.call3_source_failed,
                 "check",
-                f"{call.call}: source {s.logical_address} failed ({s.status}"
+                f"{call.call}: source {s.logical_address or '(no logicalAddress)'} failed "
+                f"({_status(s)}"
                 + (f": {s.error}" if s.error else "")
                 + "); an appointment from it cannot have been received.",
                 facility=s.logical_address,
@@ -185,13 +213,55 @@ def _failed_sources(call: CallResult) -> Iterator[Finding]:
             )
 
 
-def call_of(result: CollectionResult, call_id: str) -> CallResult | None:
-    return next((c for c in result.calls if c.call == call_id), None)
+def why_not_shown(
+    logic: str, copies: Sequence[Appointment], situation: Situation
+) -> tuple[Missing, str]:
+    """Why `logic` does not show a booked time that other logics show.
 
-
-def source_of(call: CallResult, facility: str) -> SourceStatus | None:
-    return next((s for s in call.sources if hsa_key(s.logical_address) == hsa_key(facility)), None)
-
-
-def hsa_key(hsa_id: str | None) -> str:
-    return (hsa_id or "").strip().casefold()
+    `copies` are every record of that booked time received by any call, filtered ones too:
+    a copy call1 returned but the rules filtered is not "call1 answered without it".
+    """
+    received = [a for a in copies if a.verdict != "filtered"] or list(copies)
+    facility = (received[0].record.facility_hsa_id or "") if received else ""
+    found_by = ", ".join(c for c in CALL_PRIORITY if c in {a.record.call for a in received})
+    call1, status = situation.call1, situation.source(facility)
+    if logic == "target":
+        mine = [a for a in copies if a.record.call == "call1"]
+        if call1 is None or call1.failed:
+            return Missing.call1_failed, f"call1 failed as a whole; only {found_by} found it"
+        if mine and all(a.verdict == "filtered" for a in mine):
+            return Missing.filtered_in_call1, (
+                f"call1 returned it, but its copy {mine[0].id} was filtered out ({mine[0].reason})"
+            )
+        if status is None:
+            return Missing.not_in_engagement_index, (
+                f"{facility} is not in the engagement index (call1 did not call it); "
+                f"only {found_by} found it"
+            )
+        if status.failed:
+            return Missing.call1_source_failed, (
+                f"call1 called {facility} but it failed there ({_status(status)})"
+            )
+        return Missing.not_returned_by_call1, f"call1 called {facility} and it answered without it"
+    if logic == "current":
+        if status is not None and status.failed and call1 is not None and call1.answered:
+            return Missing.call2_excluded_lost, (
+                f"only the direct call found it: {facility} is excluded from call2 because call1 "
+                f"called it, although it failed there ({_status(status)})"
+            )
+        return Missing.call2_excluded, (
+            f"call1 called {facility} and answered without it, so call2 did not call it"
+        )
+    if hsa_key(facility) not in situation.listed:
+        return Missing.not_in_relation_list, (
+            f"only call1 found it, and {facility} is not in the relation list"
+        )
+    direct = situation.direct.get(hsa_key(facility))
+    if direct is not None and direct.failed:
+        return Missing.call2_failed, f"the direct call to {facility} failed ({direct.outcome})"
+    mine = [a for a in copies if a.record.call == "call2"]
+    if mine and all(a.verdict == "filtered" for a in mine):
+        return Missing.filtered_in_call2, (
+            f"the direct call returned it, but its copy {mine[0].id} was filtered out ({mine[0].reason})"
+        )
+    return Missing.not_returned_by_call2, f"the direct call to {facility} answered without it"

@@ -6,11 +6,8 @@ texts follow the seed ("Tider som inte visas", the prerequisites and the known r
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from bokade_cli.contracts.base import add_years
 from bokade_cli.models import Appointment
-from bokade_cli.rules import STOCKHOLM, parse_time
+from bokade_cli.support.codes import Code
 
 MATCH = {
     "booking_id": "facility and bookingId",
@@ -71,63 +68,66 @@ GIVE_FACILITY = (
 )
 
 
-def hints_for(found: list[tuple[str, str | None]]) -> list[tuple[str, str, str | None]]:
+def hints_for(found: list[tuple[str, str | None]]) -> list[tuple[Code, str, str | None]]:
     """(code, message, facility) for each known cause that fits the findings (code, facility)."""
     codes = {code for code, _ in found}
     received = "not_received" not in codes
-    hints: list[tuple[str, str, str | None]] = []
+    hints: list[tuple[Code, str, str | None]] = []
     for code, facility in found:
         if code != "not_in_engagement_index":
             continue
         text = ENGAGEMENT_INDEX_RECEIVED if received else ENGAGEMENT_INDEX_MISSING
-        hints.append(("hint_engagement_index", text, facility))
+        hints.append((Code.hint_engagement_index, text, facility))
         if not received and ("not_in_relation_list", facility) in found:
-            hints.append(("hint_phone_or_visit", PHONE_OR_VISIT, facility))
-            hints.append(("hint_other_services", OTHER_SERVICES, facility))
+            hints.append((Code.hint_phone_or_visit, PHONE_OR_VISIT, facility))
+            hints.append((Code.hint_other_services, OTHER_SERVICES, facility))
     if codes & {"shown", "duplicate"}:
-        hints.append(("hint_not_activated", NOT_ACTIVATED, None))
-        hints.append(("hint_rebook_selection", REBOOK_SELECTION, None))
+        hints.append((Code.hint_not_activated, NOT_ACTIVATED, None))
+        hints.append((Code.hint_rebook_selection, REBOOK_SELECTION, None))
     if not received and codes & FAILURES:
-        hints.append(("hint_retry", RETRY, None))
+        hints.append((Code.hint_retry, RETRY, None))
     elif not received and codes & {"call1_answered", "call2_answered"}:
-        hints.append(("hint_ask_facility", ASK_FACILITY, None))
+        hints.append((Code.hint_ask_facility, ASK_FACILITY, None))
     return hints
 
 
-def filter_detail(a: Appointment, now_text: str) -> str:
-    """The offending value of a filtered record, in words."""
+def filter_detail(a: Appointment) -> str:
+    """The offending value of a filtered record, in words (the rules named value and limit)."""
     r = a.record
-    now = datetime.fromisoformat(now_text).astimezone(STOCKHOLM)
-    when = f"{_minutes(a.start)} (raw {r.raw_start})"
+    value = a.offending
+    shown = _short(value)
     if a.reason == "missing_start":
         return "it has no start time (absent or empty)"
     if a.reason == "bad_time_format":
-        which, raw = ("start", r.raw_start) if not _valid(r.raw_start) else ("end", r.raw_end)
-        return f"its {which} {raw!r} is not a valid YYYYMMDDhhmmss calendar time"
+        which = "start" if value == r.raw_start else "end"
+        return f"its {which} {shown} is not a valid YYYYMMDDhhmmss calendar time"
     if a.reason == "missing_facility":
         return "it names no facility (the HSA-id is absent or empty)"
     if a.reason == "start_passed":
-        return f"it started {when}, before now ({_minutes(now.isoformat())})"
+        return f"it started {_minutes(a.start)} (raw {value}), before now ({_minutes(a.limit)})"
     if a.reason == "beyond_3_years":
-        limit = datetime.combine(add_years(now.date(), 3), now.timetz())
         return (
-            f"it starts {when}, more than 3 calendar years after now "
-            f"(the limit is {_minutes(limit.isoformat())})"
+            f"it starts {_minutes(a.start)} (raw {value}), more than 3 calendar years after now "
+            f"(the limit is {_minutes(a.limit)})"
         )
     if a.reason == "not_approved_for_patient":
+        if r.approved_for_patient is None:
+            written = "missing" if value is None else f"{shown}, not a boolean"
+            return (
+                f"approvedForPatient is {written}: the contract makes it mandatory, so the "
+                "contact counts as not released to the patient"
+            )
         return "approvedForPatient is false: the care unit has not released it to the patient"
     if a.reason == "nullified":
         return "nullified is true: the care contact has been annulled"
-    status = " / ".join(repr(v) for v in (r.status_code, r.status_text) if v is not None)
+    status = " / ".join(_short(v) for v in (r.status_code, r.status_text) if v is not None)
     return f"its status {status} does not mean a booked, upcoming contact"
 
 
-def _valid(raw: str | None) -> bool:
-    try:
-        parse_time(raw or "")
-    except ValueError:
-        return False
-    return True
+def _short(value: str | None) -> str:
+    if value is None:
+        return "(none)"
+    return repr(value) if len(value) <= 40 else f"{value[:40]!r}... ({len(value)} characters)"
 
 
 def _minutes(iso: str | None) -> str:

@@ -1,8 +1,11 @@
-"""Replay a capture offline: re-read every captured response with today's parsers and rules.
+"""Replay a capture offline: re-read every stored answer with today's parsers and rules.
 
-So a support case can be re-examined (with another --now or --logic) and turned into a
-regression test. Calls without a response (timeouts, transport errors, skipped call2 entries)
-keep the outcome and message the live run gave them.
+A capture is untrusted input (it may have been edited, or come from anyone's ticket): its
+structure is checked, a stored answer that does not parse or any value holding raw control
+characters is refused with the entry named, and every stored answer is read by the very
+function a live call uses (engine.answer.read_answer), so a replay cannot drift from the run.
+Calls without a stored answer (timeouts, transport errors, refused answers, skipped call2
+entries) keep the outcome and message the live run gave them.
 """
 
 from __future__ import annotations
@@ -12,125 +15,157 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
 
+from bokade_cli import clock
 from bokade_cli.contracts import CONTRACTS
-from bokade_cli.contracts.processing_status import parse_processing_status
-from bokade_cli.errors import CallError, InputError, InvalidResponse
+from bokade_cli.engine.answer import Answer, read_answer
+from bokade_cli.engine.run import CALL3, call_result, calls_for_logic
+from bokade_cli.errors import InputError, InvalidResponse
+from bokade_cli.inputs import read_input
 from bokade_cli.models import CallResult, Logic, Outcome
-from bokade_cli.rules import local_now
-from bokade_cli.soap import interpret
+from bokade_cli.output.privacy import has_unsafe
 from bokade_cli.support.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
-from bokade_cli.support.compare import CALL3, calls_for_logic
+from bokade_cli.xmlparse import parse_xml
 
-_HINT = "Give a file written by `bokade collect --save-capture` (or compare/demo)."
+_HINT = "Give a file written by `bokade collect --save-capture` (or compare/explain/demo)."
+MAX_CAPTURE_BYTES = 400_000_000  # 20 answers of the 20 MB cap, written back, with room
 
 
 def load_capture(path: Path) -> dict[str, Any]:
-    """Read and check a capture file; errors name the file and the entry."""
+    """Read and check a capture file (`-` reads stdin); errors name the file and the entry."""
+    name = "standard input" if str(path) == "-" else str(path)
+    text = read_input(path, "capture file", _HINT, limit=MAX_CAPTURE_BYTES)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the capture file {path}: {exc.strerror or exc}", _HINT
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path} is not a capture file (not JSON: {exc})", _HINT) from None
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name} is not a capture file (not JSON: {exc})", _HINT) from None
+    except (ValueError, RecursionError):  # a 5,000-digit number, or nesting 100,000 deep
+        raise InputError(f"{name} is not a capture file (JSON beyond sane limits)", _HINT) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise InputError(f"{path} is not a bokade capture file (no format {FORMAT!r})", _HINT)
+        raise InputError(f"{name} is not a bokade capture file (no format {FORMAT!r})", _HINT)
     if document.get("format_version") != FORMAT_VERSION:
         raise InputError(
-            f"{path} has capture format version {document.get('format_version')!r}; "
+            f"{name} has capture format version {_short(document.get('format_version'))}; "
             f"this bokade reads version {FORMAT_VERSION}",
-            "Replay it with the bokade version named in its bokade_version.",
+            "Capture the case again with this bokade (version 1 stored answers unmasked).",
         )
+    problem = _unsafe(document, "")
+    if problem:
+        raise InputError(f"{name}: {problem} holds raw control characters; refused", _HINT)
     for key, kind in (("now", str), ("subject_of_care", str), ("relations", list), ("calls", list)):
         if not isinstance(document.get(key), kind):
-            raise InputError(f"{path}: key {key!r} is missing or of the wrong type", _HINT)
+            raise InputError(f"{name}: key {key!r} is missing or of the wrong type", _HINT)
     if not all(isinstance(r, str) for r in document["relations"]):
-        raise InputError(f"{path}: key 'relations' must list HSA-ids (strings)", _HINT)
+        raise InputError(f"{name}: key 'relations' must list HSA-ids (strings)", _HINT)
     for number, entry in enumerate(document["calls"], start=1):
         problem = _entry_problem(entry)
         if problem:
-            raise InputError(f"{path}, call {number}: key {problem!r} is missing or wrong", _HINT)
+            raise InputError(f"{name}, call {number}: {problem}", _HINT)
     return document
 
 
+def _short(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:40] + "..."
+
+
+def _unsafe(value: Any, where: str) -> str | None:
+    """The path of the first string holding characters no capture bokade writes may hold."""
+    if isinstance(value, str):
+        return (where or "a value") if has_unsafe(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unsafe(key, where) or _unsafe(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unsafe(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
+
+
 def _entry_problem(entry: Any) -> str | None:
-    """The first key of a call entry that replay could not use, or None."""
+    """What makes a call entry unusable for replay, or None."""
     if not isinstance(entry, dict) or entry.get("call") not in CONTRACT_KEYS:
-        return "call"
+        return "key 'call' is missing or wrong"
     for key, kind in (("logical_address", str), ("outcome", str), ("elapsed_ms", int)):
-        if not isinstance(entry.get(key), kind):
-            return key
+        if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
+            return f"key {key!r} is missing or wrong"
     if entry["outcome"] not in get_args(Outcome):  # the closed list of SPEC §4
-        return "outcome"
-    exchange = entry.get("exchange", False)
+        return "key 'outcome' is not an outcome"
+    if not isinstance(entry.get("target_index", 0), int):
+        return "key 'target_index' is wrong"
+    for key in ("message", "hint", "correlation_id"):
+        if not isinstance(entry.get(key), str | None):
+            return f"key {key!r} is wrong"
+    exchange = entry.get("exchange")
     if exchange is None:
         return None
     if not isinstance(exchange, dict) or not isinstance(exchange.get("response"), str | None):
-        return "exchange"
+        return "key 'exchange' is wrong"
+    if exchange.get("response") is None:
+        return None
+    status = exchange.get("status_code")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 999:
+        return "key 'exchange.status_code' is wrong"
+    if not isinstance(exchange.get("location"), str | None):
+        return "key 'exchange.location' is wrong"
     try:
-        if exchange.get("response") is not None:
-            exchange["response"].encode(exchange.get("response_encoding") or "utf-8")
-    except (LookupError, UnicodeError, TypeError):
-        return "exchange.response_encoding"
-    if exchange.get("response") is not None and not isinstance(exchange.get("status_code"), int):
-        return "exchange.status_code"
+        parse_xml(exchange["response"].encode("utf-8"))
+    except InvalidResponse as exc:
+        return f"the stored answer does not parse ({exc.message})"
     return None
 
 
 def replay_calls(document: dict[str, Any], logic: Logic) -> tuple[CallResult, ...]:
-    """Rebuild the calls `logic` makes from a capture, re-reading every captured response."""
+    """Rebuild the calls `logic` makes from a capture, re-reading every stored answer."""
     calls = [_rebuild(entry) for entry in document["calls"]]
-    names = {c.call for c in calls}
-    need = {"target": {"call1"}, "current": {"call1", *CALL3}, "legacy": set(CALL3)}[logic]
-    if not need <= names:
+    missing = sorted(needed_calls(logic) - {c.call for c in calls})
+    if missing:
         raise InputError(
-            f"the capture ({document.get('logic')} logic) holds no {', '.join(sorted(need - names))}, "
+            f"the capture ({document.get('logic')} logic) holds no {', '.join(missing)}, "
             f"which the {logic} logic needs",
             "Replay it with its own --logic, or capture with `bokade compare --save-capture`.",
         )
     return calls_for_logic(calls, document["relations"], logic)
 
 
+def needed_calls(logic: Logic) -> set[str]:
+    return {"target": {"call1"}, "current": {"call1", *CALL3}, "legacy": set(CALL3)}[logic]
+
+
 def _rebuild(entry: dict[str, Any]) -> CallResult:
-    """The CallResult the collector made from this answer, by the same steps."""
+    """The CallResult the live run made from this entry, by the same steps."""
     contract = CONTRACTS[CONTRACT_KEYS[entry["call"]]]
-    base: dict[str, Any] = {
-        "call": entry["call"],
-        "contract": contract.name,
-        "logical_address": entry["logical_address"],
-        "elapsed_ms": int(entry["elapsed_ms"]),
-        "correlation_id": entry.get("correlation_id"),
-    }
-    exchange = entry["exchange"]
-    if exchange is None or exchange.get("response") is None:
-        return CallResult(
-            outcome=entry["outcome"], message=entry.get("message"), hint=entry.get("hint"), **base
+    exchange = entry.get("exchange") or {}
+    if exchange.get("response") is None:
+        answer = Answer(entry["outcome"], entry.get("message"), entry.get("hint"))
+    else:
+        answer = read_answer(
+            contract,
+            entry["call"],
+            int(entry.get("target_index", 0)),
+            exchange["status_code"],
+            exchange["response"].encode("utf-8"),
+            exchange.get("location"),
         )
-    raw = exchange["response"].encode(exchange.get("response_encoding") or "utf-8")
-    try:
-        response = interpret(exchange["status_code"], raw)
-        parsed = contract.parse(response.body, entry["call"], int(entry.get("target_index", 0)))
-        sources = parse_processing_status(response.header)
-    except CallError as exc:
-        return CallResult(outcome=exc.outcome, message=exc.message, hint=exc.hint or None, **base)
-    except Exception as exc:  # as the collector does: a parser bug is this call's outcome
-        failure = InvalidResponse(
-            f"the answer could not be read: {exc!r}", "Report this as a bug in bokade."
-        )
-        return CallResult(
-            outcome=failure.outcome, message=failure.message, hint=failure.hint, **base
-        )
-    return CallResult(
-        outcome="ok", records=parsed.records, sources=sources, notes=parsed.notes, **base
+    return call_result(
+        entry["call"],
+        contract,
+        entry["logical_address"],
+        answer,
+        entry["elapsed_ms"],
+        entry.get("correlation_id"),
+        entry.get("queued_ms", 0) if isinstance(entry.get("queued_ms", 0), int) else 0,
     )
 
 
 def captured_now(document: dict[str, Any]) -> datetime:
     """The live run's `now`, so a replay judges exactly as the run did."""
     try:
-        return local_now(datetime.fromisoformat(document["now"]))
+        return clock.now_instant(clock.parse_iso(document["now"]))
     except (ValueError, TypeError):
         raise InputError(
-            f"the capture's now {document['now']!r} is not an ISO 8601 time", _HINT
+            f"the capture's now {_short(document['now'])} is not an ISO 8601 time", _HINT
         ) from None

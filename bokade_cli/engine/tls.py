@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from bokade_cli.errors import ConfigError
 
 if TYPE_CHECKING:
-    from .config import TlsSettings
+    from bokade_cli.config import TlsSettings
 
 _TLS_KEYS = ("cert_file", "key_file", "key_password_file", "ca_file")
 
@@ -49,6 +49,9 @@ def build_ssl_context(tls: TlsSettings) -> ssl.SSLContext:
     # create_default_context already verifies; say it again so no later edit can drop it.
     context.verify_mode = ssl.CERT_REQUIRED
     context.check_hostname = True
+    # NOTE: create_default_context honours SSLKEYLOGFILE, which would let an environment variable
+    # make patient traffic decryptable. bokade never writes TLS session keys (SPEC §7).
+    context.keylog_filename = None  # type: ignore[assignment]
     if tls.cert_file is not None:
         _load_client_cert(context, tls.cert_file, tls.key_file, tls.key_password_file)
     return context

@@ -31,15 +31,15 @@ case alone.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from bokade_cli.errors import InputError
+from bokade_cli.inputs import display_name, parse_toml, read_input
 from bokade_cli.models import Logic
-from bokade_cli.ops.expectations import Expectations, build, parse_expectations
-from bokade_cli.relations import load_relations_file
+from bokade_cli.ops.batch.expectations import Expectations, build, parse_expectations
+from bokade_cli.relations import check_relation, load_relations_file
 
 _CASE_KEYS = (
     "name",
@@ -77,7 +77,7 @@ def load_batch(path: Path) -> Batch:
     for key in data:
         if key not in ("defaults", "cases"):
             raise _unknown(f"{path}: ", key, ["defaults", "cases"])
-    base = path.absolute().parent
+    base = Path.cwd() if str(path) == "-" else path.absolute().parent
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise InputError(f"{path}: defaults must be a table ([defaults])", _HINT)
@@ -107,15 +107,8 @@ def load_batch(path: Path) -> Batch:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: the batch file does not exist", "Check the path.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise InputError(f"{path}: cannot read the batch file ({why})", "Check the file.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: invalid TOML: {exc}", "Fix the syntax at that line.") from None
+    text = read_input(path, "batch file", "Check the path.")
+    return parse_toml(text, display_name(path), "batch file")
 
 
 def _unknown(where: str, key: str, known: list[str] | tuple[str, ...]) -> InputError:
@@ -145,9 +138,9 @@ def _expect_table(table: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _relations(table: dict[str, Any], base: Path, where: str) -> tuple[str, ...]:
     found = table.get("relations", [])
-    if not isinstance(found, list) or not all(isinstance(r, str) and r.strip() for r in found):
-        raise InputError(f"{where}: relations must be a list of HSA-ids, got {found!r}", _HINT)
-    result = [r.strip() for r in found]
+    if not isinstance(found, list):
+        raise InputError(f"{where}: relations must be a list of HSA-ids", _HINT)
+    result = [check_relation(r, f"{where}: relations[{n}]") for n, r in enumerate(found, 1)]
     if "relations_file" in table:
         path = _path(table["relations_file"], base, f"{where}: relations_file")
         try:
@@ -180,12 +173,9 @@ def _numbers(table: dict[str, Any], base: Path, where: str) -> list[tuple[str, s
         return [("", single)]
     path = _path(listed, base, f"{where}: personnummer_file")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise InputError(
-            f"{where}: personnummer_file {path} cannot be read ({why})", "Check the path."
-        ) from None
+        lines = read_input(path, "personnummer file", "Check the path.").splitlines()
+    except InputError as exc:
+        raise InputError(f"{where}: personnummer_file: {exc.message}", exc.hint) from None
     numbers = [
         (f", {path.name} line {n}", line.split("#", 1)[0].strip())
         for n, line in enumerate(lines, start=1)

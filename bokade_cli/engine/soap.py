@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 import ssl
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import httpx
 
-from bokade_cli.bodies import ACCEPT_ENCODING, read_capped
+from bokade_cli.engine.bodies import ACCEPT_ENCODING, read_capped
+from bokade_cli.engine.vpcodes import fault_hint
 from bokade_cli.errors import (
     CallError,
     CallTimeout,
@@ -23,7 +25,6 @@ from bokade_cli.errors import (
     SoapFault,
     TransportError,
 )
-from bokade_cli.vpcodes import fault_hint
 from bokade_cli.xmlparse import Node, child, parse_xml, text
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -76,6 +77,19 @@ class Exchange:
     status_code: int | None
     response: bytes | None  # None when nothing came back (timeout, transport error)
     tag: tuple[str, ...] = ()  # the caller's label, e.g. (call id, contract key, logical address)
+    location: str | None = None  # a redirect's Location header, never followed
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What came back for one POST, with the time it waited for a connection kept apart."""
+
+    status_code: int
+    body: bytes
+    correlation_id: str
+    elapsed_ms: int  # from the moment the request could be sent: what the producer cost
+    queued_ms: int  # waiting for a free connection of our own pool: not the producer's doing
+    location: str | None = None  # a redirect's Location header, never followed
 
 
 class SoapClient:
@@ -83,8 +97,12 @@ class SoapClient:
 
     NOTE: httpcore's connection pool does work quadratic in its connections on every request
     (measured: 3 ms of CPU per request at 10 connections, 14 ms at 50). The client therefore
-    spreads calls round-robin over small pools ("shards") of `SHARD_CONNECTIONS` each, created
-    as needed and sharing one SSL context, so a batch at concurrency 50 stays network-bound.
+    spreads calls over small pools ("shards") of `SHARD_CONNECTIONS` each, sharing one SSL
+    context, so a batch at concurrency 50 stays network-bound.
+
+    A call first takes a slot (at most `max_connections` calls are in flight) and a shard with a
+    free connection; only then does its deadline start. So a 1,000-facility fan-out queues in
+    our own pool, measured as `queued_ms`, and a producer is never blamed for that wait.
     """
 
     SHARD_CONNECTIONS = 8
@@ -110,25 +128,37 @@ class SoapClient:
         self._timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
         self._verify = verify
         self._transport = transport
-        self._shards: list[httpx.AsyncClient] = []
-        self._shard_count = max(1, math.ceil(max_connections / self.SHARD_CONNECTIONS))
-        self._turn = itertools.count()
+        capacity = max(1, max_connections)
+        self._slots = asyncio.Semaphore(capacity)
+        shard_count = max(1, math.ceil(capacity / self.SHARD_CONNECTIONS))
+        self._shards: list[httpx.AsyncClient | None] = [None] * shard_count
+        self._in_flight = [0] * shard_count
 
-    def _client(self) -> httpx.AsyncClient:
-        index = next(self._turn) % self._shard_count
-        while len(self._shards) <= index:
+    def _shard(self, index: int) -> httpx.AsyncClient:
+        shard = self._shards[index]
+        if shard is None:
             size = self.SHARD_CONNECTIONS
-            self._shards.append(
-                httpx.AsyncClient(
-                    timeout=self._timeout,
-                    verify=self._verify,
-                    transport=self._transport,
-                    limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                    follow_redirects=False,
-                    trust_env=False,
-                )
+            shard = self._shards[index] = httpx.AsyncClient(
+                timeout=self._timeout,
+                verify=self._verify,
+                transport=self._transport,
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                follow_redirects=False,
+                trust_env=False,  # never a proxy or netrc from the environment: patient traffic
             )
-        return self._shards[index]
+        return shard
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[httpx.AsyncClient]:
+        """A free connection of our own pool; the caller waits here, before its deadline runs."""
+        async with self._slots:
+            # With at most `capacity` calls in flight, the least busy shard has a free connection.
+            index = min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
+            self._in_flight[index] += 1
+            try:
+                yield self._shard(index)
+            finally:
+                self._in_flight[index] -= 1
 
     async def __aenter__(self) -> SoapClient:
         return self
@@ -138,37 +168,64 @@ class SoapClient:
 
     async def aclose(self) -> None:
         for shard in self._shards:
-            await shard.aclose()
+            if shard is not None:
+                await shard.aclose()
+
+    async def post(
+        self, url: str, soap_action: str, envelope: bytes, tag: tuple[str, ...] = ()
+    ) -> Posted:
+        """POST one envelope and return what came back, or raise CallError (with `queued_ms`).
+
+        The call's deadline (`timeout_s`, dripping answers included) starts once it has a
+        connection slot; the time spent waiting for one is reported apart.
+        """
+        correlation_id = str(uuid.uuid4())
+        arrived = time.perf_counter()
+        started = arrived
+        status: int | None = None
+        raw: bytes | None = None
+        location: str | None = None
+        try:
+            async with self._slot() as shard:
+                started = time.perf_counter()
+                try:
+                    async with asyncio.timeout(self.timeout_s):
+                        status, raw, location = await self._post(
+                            shard, url, soap_action, envelope, correlation_id
+                        )
+                except TimeoutError:
+                    raise CallTimeout(
+                        f"no complete answer within {self.timeout_s:g} s of sending the request",
+                        "The platform or producer is slow; raise timeout_s or retry later.",
+                    ) from None
+        except CallError as exc:
+            exc.queued_ms = _ms(started - arrived)
+            raise
+        finally:
+            if self._on_exchange is not None:
+                self._on_exchange(
+                    Exchange(url, soap_action, correlation_id, envelope, status, raw, tag, location)
+                )
+        assert status is not None and raw is not None
+        elapsed, queued = _ms(time.perf_counter() - started), _ms(started - arrived)
+        return Posted(status, raw, correlation_id, elapsed, queued, location)
 
     async def call(
         self, url: str, soap_action: str, envelope: bytes, tag: tuple[str, ...] = ()
     ) -> tuple[SoapResponse, str]:
-        """POST one envelope; return the parsed answer and the correlation id, or raise CallError.
-
-        The whole call, dripping responses included, must finish within `timeout_s`.
-        """
-        correlation_id = str(uuid.uuid4())
-        started = time.perf_counter()
-        status: int | None = None
-        raw: bytes | None = None
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                status, raw = await self._post(url, soap_action, envelope, correlation_id)
-        except TimeoutError:
-            raise CallTimeout(
-                f"no complete answer within {self.timeout_s:g} s",
-                "The platform or producer is slow; raise timeout_s or retry later.",
-            ) from None
-        finally:
-            if self._on_exchange is not None:
-                exchange = Exchange(url, soap_action, correlation_id, envelope, status, raw, tag)
-                self._on_exchange(exchange)
-        elapsed_ms = round((time.perf_counter() - started) * 1000)
-        return interpret(status, raw, elapsed_ms), correlation_id
+        """post() and interpret(): the parsed answer and the correlation id, or CallError."""
+        posted = await self.post(url, soap_action, envelope, tag)
+        response = interpret(posted.status_code, posted.body, posted.elapsed_ms, posted.location)
+        return response, posted.correlation_id
 
     async def _post(
-        self, url: str, soap_action: str, envelope: bytes, correlation_id: str
-    ) -> tuple[int, bytes]:
+        self,
+        shard: httpx.AsyncClient,
+        url: str,
+        soap_action: str,
+        envelope: bytes,
+        correlation_id: str,
+    ) -> tuple[int, bytes, str | None]:
         headers = {
             "Content-Type": "text/xml; charset=UTF-8",
             "SOAPAction": f'"{soap_action}"',
@@ -179,12 +236,12 @@ class SoapClient:
             headers["x-rivta-original-serviceconsumer-hsaid"] = self.consumer_hsa_id
         for attempt in range(CONNECT_RETRIES + 1):
             try:
-                async with self._client().stream(
-                    "POST", url, content=envelope, headers=headers
-                ) as resp:
-                    return resp.status_code, await read_capped(resp, self.max_response_bytes)
+                async with shard.stream("POST", url, content=envelope, headers=headers) as resp:
+                    location = resp.headers.get("location") if resp.is_redirect else None
+                    body = await read_capped(resp, self.max_response_bytes)
+                    return resp.status_code, body, location
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt == CONNECT_RETRIES:
+                if attempt == CONNECT_RETRIES or _is_dns_failure(exc):
                     raise _transport_error(exc, url) from None
                 delay = 0.1 * 2**attempt
                 self._on_event(
@@ -196,47 +253,107 @@ class SoapClient:
                     f"the answer stalled for more than {self.timeout_s:g} s",
                     "The platform or producer is slow; raise timeout_s or retry later.",
                 ) from None
-            except (httpx.HTTPError, OSError) as exc:
+            except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
                 # NOTE: a TLS alert arriving mid-read can surface as a bare ssl.SSLError.
                 raise _transport_error(exc, url) from None
         raise AssertionError("unreachable")
 
 
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return (
+        any(
+            marker in text
+            for marker in ("name or service not known", "nodename nor servname", "name resolution")
+        )
+        or isinstance(exc.__cause__ or exc.__context__, OSError)
+        and "getaddrinfo" in text
+    )
+
+
+def _host(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    except ValueError:
+        return "(an invalid URL)"
+
+
 def _transport_error(exc: Exception, url: str) -> CallError:
     reason = str(exc) or type(exc).__name__
+    host = _host(url)
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return TransportError(
+            f"the URL {url} is not usable ({reason})",
+            "Fix base_url or the profile's paths; `bokade config check` shows the problem.",
+        )
+    if (
+        "receive buffer too long" in reason.lower()
+        or "header" in reason.lower()
+        and isinstance(exc, httpx.RemoteProtocolError)
+    ):
+        return InvalidResponse(
+            f"the answer's HTTP headers from {host} are larger than the client accepts "
+            f"(about 100 kB; {reason})",
+            "The platform sent oversized headers, a fault of the platform's HTTP layer, not of "
+            "a producer: report it with the correlation id.",
+        )
     closed = isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError))
     if closed and url.startswith("https:"):
         # NOTE: under TLS 1.3 a server that refuses the client certificate just closes the
         # connection after the handshake; the client sees a bare read error, nothing more.
         return TransportError(
-            f"the TLS connection to {url} was closed before any answer ({reason}): "
+            f"the TLS connection to {host} was closed before any answer ({reason}): "
             "the server probably refused the client certificate",
             "Check tls.cert_file/tls.key_file: the certificate must be issued by a CA the "
             "platform trusts, be valid today and belong to the consumer.",
         )
     if closed:
         return TransportError(
-            f"the connection to {url} broke off before the answer was complete ({reason})",
+            f"the connection to {host} broke off before the answer was complete ({reason})",
             "The platform or producer closed the connection mid-answer; retry, then report it.",
         )
     if "CERTIFICATE" in reason.upper() or "SSL" in reason.upper():
         return TransportError(
-            f"TLS handshake with {url} failed: {reason}",
+            f"TLS handshake with {host} failed: {reason}",
             "Check tls.ca_file and the client certificate (cert_file/key_file) in the profile.",
         )
     if isinstance(exc, httpx.ConnectTimeout):
         return CallTimeout(
-            f"could not connect to {url} in time",
+            f"could not connect to {host} in time",
             "Check base_url, the network path and connect_timeout_s.",
         )
+    if _is_dns_failure(exc):
+        return TransportError(
+            f"the host name in {url} cannot be resolved ({reason})",
+            "Check base_url's host name and this machine's DNS.",
+        )
+    if "refused" in reason.lower():
+        return TransportError(
+            f"{host} refused the connection ({reason})",
+            "Check base_url's host and port, and that the endpoint is up.",
+        )
     return TransportError(
-        f"could not reach {url}: {reason}", "Check base_url and that the endpoint is up."
+        f"could not reach {host}: {reason}", "Check base_url and that the endpoint is up."
     )
 
 
-def interpret(status: int | None, raw: bytes | None, elapsed_ms: int = 0) -> SoapResponse:
-    """Classify one HTTP answer: a SOAP fault, an HTTP error, not SOAP at all, or a response."""
+def interpret(
+    status: int | None, raw: bytes | None, elapsed_ms: int = 0, location: str | None = None
+) -> SoapResponse:
+    """Classify one HTTP answer: a redirect, a SOAP fault, an HTTP error, not SOAP, or a response."""
     assert status is not None and raw is not None
+    if 300 <= status < 400:
+        where = _host(location) if location else "no Location given"
+        raise HttpStatusError(
+            f"HTTP {status}: a redirect to {where}, not followed",
+            "bokade never follows redirects (a certificate and a personnummer go to base_url "
+            "only): point base_url at the platform's endpoint itself.",
+        )
     try:
         tree = parse_xml(raw)
     except InvalidResponse as exc:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from bokade_cli.engine.soap import SoapClient, build_envelope
 from bokade_cli.errors import InvalidResponse
-from bokade_cli.soap import SoapClient, build_envelope
 from bokade_cli.xmlparse import child, path_text
 
 NAMESPACE = "urn:riv:itintegration:monitoring:PingForConfigurationResponder:1"

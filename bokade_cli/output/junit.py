@@ -12,10 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Literal, get_args
-
-from bokade_cli.errors import InputError
 
 JUnitStatus = Literal["passed", "failed", "error", "skipped"]
 
@@ -72,23 +69,3 @@ def junit_document(
             ET.SubElement(element, "system-out").text = _clean(case.output)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
-
-
-def check_writable(path: Path) -> None:
-    """Fail before a long run, not after it, when the report could not be written."""
-    if not path.parent.is_dir() or path.is_dir():
-        raise InputError(
-            f"cannot write the JUnit file {path}: its folder does not exist or it is a folder",
-            "Create the folder first or pick another --junit path.",
-        )
-
-
-def write_junit(path: Path, text: str) -> None:
-    """Write the report; a path that cannot be written is an input error (exit 2)."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the JUnit file {path} ({exc.strerror})",
-            "Check that its folder exists and is writable.",
-        ) from None

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from bokade_cli.config import Settings, load_settings
 from bokade_cli.config_report import check, describe
+from bokade_cli.engine import Observer
 from bokade_cli.errors import ConfigError
-from bokade_cli.ops.reporting import scrub_tree
-from bokade_cli.ops.smokecalls import call_steps
-from bokade_cli.ops.smokesteps import (
+from bokade_cli.ops.smoke.calls import call_steps
+from bokade_cli.ops.smoke.steps import (
     TITLES,
     Step,
     certificate_step,
@@ -39,19 +39,6 @@ class SmokeReport:
         bad = ("fail", "warn") if strict else ("fail",)
         return any(s.verdict in bad for s in self.steps)
 
-    def scrubbed(self, scrub: Callable[[str], str]) -> SmokeReport:
-        """The report with `scrub` (masking) applied to every text: fault texts can echo a number."""
-        steps = tuple(
-            replace(
-                s,
-                detail=scrub(s.detail),
-                hint=scrub(s.hint) if s.hint else s.hint,
-                data=scrub_tree(dict(s.data), scrub),
-            )
-            for s in self.steps
-        )
-        return replace(self, steps=steps)
-
 
 @dataclass(frozen=True)
 class SmokeRequest:
@@ -63,7 +50,7 @@ class SmokeRequest:
     ping: tuple[str, ...]
 
 
-def run_smoke(request: SmokeRequest, on_event: Callable[[str], None] | None = None) -> SmokeReport:
+def run_smoke(request: SmokeRequest, observer: Observer | None = None) -> SmokeReport:
     """Run every step in order; never raises for what it finds, only reports it."""
     started = time.perf_counter()
     try:
@@ -83,7 +70,9 @@ def run_smoke(request: SmokeRequest, on_event: Callable[[str], None] | None = No
     if steps[-1].verdict == "fail":
         steps += _skipped(request, "endpoint")
     else:
-        calls = call_steps(profile, request.pnr, request.facility, request.ping, on_event)
+        calls = call_steps(
+            profile, request.pnr, request.facility, request.ping, observer or Observer()
+        )
         steps += asyncio.run(calls)
     return SmokeReport(profile.name, base_url, tuple(steps))
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from bokade_cli.config import Profile
 from bokade_cli.errors import ConfigError
-from bokade_cli.ops.certinfo import format_name, read_certificate
+from bokade_cli.ops.smoke.certinfo import format_name, read_certificate
 
 StepVerdict = Literal["pass", "warn", "fail", "skip"]
 EXPIRY_WARNING_DAYS = 30  # SITHS function certificates take weeks to renew: warn early
@@ -128,7 +128,7 @@ async def endpoint_step(profile: Profile) -> Step:
 
 
 def _client_context(profile: Profile) -> ssl.SSLContext:
-    from bokade_cli.tls import build_ssl_context
+    from bokade_cli.engine.tls import build_ssl_context
 
     return build_ssl_context(profile.tls)
 

@@ -1,0 +1,57 @@
+"""Run a command's body inside the one error report: every failure is one line (or the JSON error
+document) and its documented exit code, never a traceback (unless --debug)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from bokade_cli.errors import BokadeError, ExitCode
+from bokade_cli.output.boundary import Format, Output
+
+
+def resolve_format(flag: StrEnum | None, allowed: type[StrEnum]) -> Format:
+    """--format, else BOKADE_FORMAT when this command has that format (others are ignored), else table."""
+    if flag is not None:
+        return Format(flag.value)
+    wanted = os.environ.get("BOKADE_FORMAT", "").strip().lower()
+    return Format(wanted) if wanted in {f.value for f in allowed} else Format.table
+
+
+@contextmanager
+def guarded(
+    fmt: StrEnum | None,
+    allowed: type[StrEnum],
+    *,
+    debug: bool = False,
+    unmask: bool = False,
+    verbose: bool = False,
+    output: Path | None = None,
+) -> Iterator[Output]:
+    """Yield the command's Output; leave with its exit code (`out.code`) or the error's."""
+    out = Output(resolve_format(fmt, allowed), unmask=unmask, verbose=verbose, path=output)
+    try:
+        with out:
+            yield out
+        code = out.code
+    except BokadeError as exc:
+        out.error(exc.code, exc.message, exc.hint)
+        code = int(exc.exit_code)
+    except KeyboardInterrupt:
+        out.error("interrupted", "interrupted", "")
+        code = ExitCode.INTERRUPTED
+    except Exception as exc:
+        if debug:
+            raise
+        out.error(
+            "internal",
+            f"internal error: {type(exc).__name__}: {exc}",
+            "This is a bug in bokade; run again with --debug and report the traceback.",
+        )
+        code = ExitCode.INTERNAL
+    raise typer.Exit(int(code))

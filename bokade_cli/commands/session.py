@@ -1,0 +1,168 @@
+"""What a collect-like command runs, prepared from its inputs (no Typer here): who, against what,
+as of when, with which relations; and the run itself, capture included."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bokade_cli import clock
+from bokade_cli.config import Profile
+from bokade_cli.engine import Observer, RunLogic, Subject, collect_calls
+from bokade_cli.engine.soap import Exchange
+from bokade_cli.errors import ExitCode, UsageError
+from bokade_cli.models import CallResult, CollectionResult, Logic
+from bokade_cli.output.boundary import Output
+from bokade_cli.personnummer import Personnummer, parse_personnummer
+
+NOW_HINT = "Use e.g. --now 2026-11-26T12:00 or 2026-11-26T12:00:00+01:00."
+
+
+@dataclass(frozen=True)
+class Run:
+    """One collection to make: the number (in clear: the engine needs it), profile, relations, now."""
+
+    profile: Profile
+    pnr: Personnummer
+    relations: tuple[str, ...]
+    now: datetime  # an instant (clock.now_instant): the `now` that judges and is printed
+    save_capture: Path | None = None
+
+    @property
+    def subject(self) -> Subject:
+        return Subject(self.pnr.digits, self.pnr.type_oid)
+
+    @property
+    def subject_of_care(self) -> str:
+        """The number as reports write it; the output boundary masks it (unless --unmask)."""
+        return self.pnr.shown(True)
+
+
+class RunObserver(Observer):
+    """Verbose events go to the output boundary (masked there)."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+
+    def event(self, message: str) -> None:
+        self.out.event(message)
+
+    def exchange(self, exchange: Exchange) -> None:
+        pass
+
+
+def parse_now(value: str | None) -> datetime:
+    if value is None:
+        return clock.now_instant()
+    try:
+        return clock.now_instant(clock.parse_iso(value))
+    except ValueError as exc:
+        raise UsageError(f"--now: {exc}", NOW_HINT) from None
+
+
+def read_personnummer(value: str, out: Output) -> Personnummer:
+    """The number from the argument, or from stdin for `-` (asking on a terminal)."""
+    if value == "-":
+        if sys.stdin.isatty():
+            out.say("Personnummer (not echoed to any log; Enter when done):")
+        value = sys.stdin.readline()
+        if not value.strip():
+            raise UsageError(
+                "no personnummer on standard input",
+                "Pipe one number, e.g. `echo 191212121212 | bokade collect -`.",
+            )
+    pnr = parse_personnummer(value)
+    out.protect(pnr.digits)
+    return pnr
+
+
+def load_profile(
+    out: Output, config: Path | None, profile: str | None, overrides: dict[str, object]
+) -> Profile:
+    """The profile to run with; a TLS file that is not there is an error naming where it was set."""
+    from bokade_cli.config import load_settings
+    from bokade_cli.config_report import TLS_FILE_KEYS, plain_http_warning, unusable_files
+    from bokade_cli.errors import ConfigError
+
+    settings = load_settings(config_file=config, profile=profile, overrides=overrides)
+    for key, path, what, origin in unusable_files(settings, TLS_FILE_KEYS)[:1]:
+        raise ConfigError(
+            f"{key}: {path} {what} (set by {origin})",
+            f"Fix {key} there, or run `bokade config check`.",
+        )
+    warning = plain_http_warning(settings.profile)
+    if warning:
+        out.warn(warning)
+    return settings.profile
+
+
+def prepare_run(
+    out: Output,
+    personnummer: str,
+    *,
+    now: str | None,
+    config: Path | None,
+    profile: str | None,
+    base_url: str | None,
+    relation: list[str] | None,
+    relations_file: Path | None,
+    save_capture: Path | None = None,
+) -> Run:
+    """Read and check every input of a collect-like command, in the order errors should show."""
+    from bokade_cli.output.files import check_writable
+    from bokade_cli.relations import relations_from
+
+    pnr = read_personnummer(personnummer, out)
+    moment = parse_now(now)
+    settings = load_profile(out, config, profile, {"base_url": base_url})
+    relations = relations_from(relation, relations_file, settings.relations_file)
+    settings.url("GetSubjectOfCareSchedule")  # no base_url: exit 5 before anything runs
+    if save_capture is not None:
+        check_writable(save_capture, "capture file")
+    return Run(settings, pnr, tuple(relations), moment, save_capture)
+
+
+def run_calls(run: Run, logic: RunLogic, out: Output) -> tuple[CallResult, ...]:
+    """Make the run's calls; with --save-capture, record them and write the capture."""
+    from bokade_cli.support.capture import Recorder, capture_document
+
+    observer: Observer = RunObserver(out)
+    recorder = Recorder(observer) if run.save_capture else None
+    calls = collect_calls(
+        run.profile,
+        run.subject,
+        run.relations,
+        logic,
+        clock.local(run.now).date(),
+        recorder or observer,
+    )
+    if recorder is not None and run.save_capture is not None:
+        document = capture_document(
+            calls,
+            recorder.exchanges,
+            masker=out.capture_masker(),
+            subject_of_care=run.subject_of_care,
+            logic=logic,
+            now=clock.iso(run.now),
+            relations=run.relations,
+        )
+        out.write_capture(run.save_capture, document)
+    return calls
+
+
+def collect_result(run: Run, logic: Logic, out: Output) -> CollectionResult:
+    """One collection, judged."""
+    from bokade_cli.rules import judged
+
+    calls = run_calls(run, logic, out)
+    return judged(calls, run.subject_of_care, logic, run.now, run.relations)
+
+
+def exit_code_of(result: CollectionResult, allow_partial: bool = False) -> int:
+    if result.complete:
+        return ExitCode.COMPLETE
+    if not result.anything_answered:
+        return ExitCode.NOTHING_ANSWERED
+    return ExitCode.COMPLETE if allow_partial else ExitCode.PARTIAL

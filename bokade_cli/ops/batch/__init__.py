@@ -1,0 +1,1 @@
+"""Batches of cases with expectations, for CI (no Typer here)."""

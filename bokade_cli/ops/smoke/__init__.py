@@ -1,0 +1,1 @@
+"""Smoke-test a profile step by step (no Typer here)."""

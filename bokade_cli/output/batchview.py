@@ -1,0 +1,167 @@
+"""A batch run as documents (one per case, and the whole batch) and their table and JUnit views."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bokade_cli.output.documents import SCHEMA_VERSION, collect_document, stats_fields
+from bokade_cli.output.junit import JUnitCase
+from bokade_cli.output.table import render_stats
+from bokade_cli.stats import sum_stats
+
+if TYPE_CHECKING:
+    from bokade_cli.ops.batch.run import BatchRun, CaseResult
+
+Document = dict[str, Any]
+_STYLE = {"passed": "green", "failed": "red", "error": "red", "not_run": "dim"}
+
+
+def case_document(r: CaseResult) -> Document:
+    """One case: its outcome, and its collection as the SPEC §4 document (unmasked: the
+    boundary masks it with the case's own number)."""
+    error = None
+    if r.error is not None:
+        error = {"code": r.error[0], "message": r.error[1], "hint": r.error[2] or None}
+    return {
+        "case": r.case.name,
+        "index": r.case.index,
+        "subject_of_care": r.subject,
+        "status": r.status,
+        "unmet": list(r.unmet),
+        "error": error,
+        "elapsed_ms": r.elapsed_ms,
+        "result": collect_document(r.result, r.stats) if r.result is not None else None,
+    }
+
+
+def totals(cases: list[Document], expectations: int) -> dict[str, int]:
+    counts = Counter(c["status"] for c in cases)
+    return {
+        "cases": len(cases),
+        "passed": counts["passed"],
+        "failed": counts["failed"],
+        "error": counts["error"],
+        "not_run": counts["not_run"],
+        "partial": sum(1 for c in cases if c["result"] is not None and not c["result"]["complete"]),
+        "expectations": expectations,
+        "unmet": sum(len(c["unmet"]) for c in cases),
+    }
+
+
+def batch_document(run: BatchRun, cases: list[Document]) -> Document:
+    """The whole batch; `cases` are the case documents in file order, already masked."""
+    ordered = run.ordered()
+    summed = sum_stats(r.stats for r in ordered if r.stats is not None)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "batch",
+        "file": str(run.batch.path),
+        "now": run.now.isoformat(timespec="seconds"),
+        "concurrency": run.concurrency,
+        "interrupted": run.interrupted,
+        "elapsed_ms": round(run.elapsed_s * 1000),
+        "summary": totals(cases, sum(r.case.expect.count for r in ordered)),
+        **stats_fields(summed),
+        "cases": cases,
+    }
+
+
+def outcome(case: Document) -> str:
+    if case["error"] is not None:
+        return str(case["error"]["message"])
+    if case["result"] is None:
+        return "not run"
+    result = case["result"]
+    text = f"{result['summary']['shown']} shown, " + (
+        "complete" if result["complete"] else "partial"
+    )
+    if case["unmet"]:
+        text += "; " + "; ".join(case["unmet"])
+    return text
+
+
+def progress_line(case: Document, done: int, total: int) -> Text:
+    """The plain per-case line written to stderr when it is not a terminal."""
+    width = len(str(total))
+    line = Text(f"[{done:>{width}}/{total}] ")
+    line.append(f"{case['status']:<7}", style=_STYLE[case["status"]])
+    line.append(
+        f" {case['case']} [{case['subject_of_care']}] {outcome(case)}, {case['elapsed_ms']} ms"
+    )
+    return line
+
+
+def render_batch(doc: Document, console: Console, verbose: bool = False) -> None:
+    """One row per case, the summed per-call statistics, and the totals."""
+    name = doc["file"].replace("\\", "/").rpartition("/")[2]
+    table = Table(title=f"Batch {name}", title_justify="left", header_style="bold")
+    for column in ("#", "Case", "Subject", "Result", "Shown", "Dup", "Filtered", "Complete", "ms"):
+        right = column in ("#", "Shown", "Dup", "Filtered", "ms")
+        table.add_column(column, justify="right" if right else "left", overflow="fold")
+    table.add_column("Unmet expectations / error", overflow="fold")
+    for case in doc["cases"]:
+        result = case["result"]
+        summary = result["summary"] if result is not None else None
+        cells = (
+            [str(summary[k]) for k in ("shown", "duplicate", "filtered")]
+            if summary
+            else ["", "", ""]
+        )
+        complete = "" if result is None else "yes" if result["complete"] else "no"
+        problems = (
+            "; ".join(case["unmet"])
+            if case["unmet"]
+            else (case["error"]["message"] if case["error"] else "")
+        )
+        table.add_row(
+            Text(str(case["index"])),
+            Text(case["case"]),
+            Text(case["subject_of_care"]),
+            Text(case["status"], style=_STYLE[case["status"]]),
+            *map(Text, cells),
+            Text(complete, style="" if complete != "no" else "yellow"),
+            Text(str(case["elapsed_ms"]) if case["status"] != "not_run" else ""),
+            Text(problems),
+        )
+    console.print(table)
+    render_stats(doc, console)
+    console.print(totals_text(doc))
+
+
+def totals_text(doc: Document) -> Text:
+    t = doc["summary"]
+    text = Text(
+        f"{t['cases']} cases: {t['passed']} passed, {t['failed']} failed, {t['error']} error(s)"
+        + (f", {t['not_run']} not run" if t["not_run"] else "")
+        + f"; {t['partial']} partial. {t['unmet']} of {t['expectations']} expectations unmet. "
+        f"{doc['elapsed_ms'] / 1000:.1f} s at concurrency {doc['concurrency']}."
+    )
+    if doc["interrupted"]:
+        text.append(" Interrupted: partial summary.", style="yellow")
+    return text
+
+
+def batch_junit(doc: Document) -> list[JUnitCase]:
+    cases = []
+    for case in doc["cases"]:
+        name = f"{case['case']} [{case['subject_of_care']}]"
+        seconds = case["elapsed_ms"] / 1000
+        unmet = case["unmet"]
+        if case["status"] == "failed":
+            message = unmet[0] + (f" (and {len(unmet) - 1} more)" if len(unmet) > 1 else "")
+            item = JUnitCase(name, "failed", seconds, message, "\n".join(unmet))
+        elif case["status"] == "error" and case["error"] is not None:
+            error = case["error"]
+            details = error["message"] + (f"\nhint: {error['hint']}" if error["hint"] else "")
+            item = JUnitCase(name, "error", seconds, error["message"], details)
+        elif case["status"] == "not_run":
+            item = JUnitCase(name, "skipped", 0.0, "not run: the batch was interrupted")
+        else:
+            item = JUnitCase(name, "passed", seconds, output=outcome(case))
+        cases.append(item)
+    return cases

@@ -1,0 +1,338 @@
+"""The one output boundary (SPEC §7): every document, line and message bokade writes passes here.
+
+Masking: every written form of the citizen's number (and, in echoes of local input, any
+personnummer-shaped number) is masked in every value, unless the user asked --unmask.
+Neutralising: in human formats, control, bidi and invisible characters from untrusted text
+become visible escapes and newlines are folded; JSON formats escape them instead.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from bokade_cli.errors import InputError
+from bokade_cli.output.privacy import Masker, dumps, neutralise
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Document = dict[str, Any]
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+    html = "html"
+    csv = "csv"
+    openmetrics = "openmetrics"
+
+
+MACHINE = frozenset({Format.json, Format.jsonl})
+
+
+@dataclass(frozen=True)
+class View:
+    """A command's result as a document, and how to show it."""
+
+    kind: str  # collect, explain, compare, relations, batch, batch-case, smoke, config
+    document: Document
+    echoes: tuple[str, ...] = ()  # keys holding echoes of local input: masked more widely
+    verbose: bool = False
+
+
+def walk(value: Any, change: Callable[[str], str]) -> Any:  # a JSON-like tree of the same shape
+    """Apply `change` to every string of a JSON-like tree, keys included."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {change(k) if isinstance(k, str) else k: walk(v, change) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [walk(v, change) for v in value]
+    return value
+
+
+@dataclass
+class Output:
+    """Where a command's output goes and how it is made safe; one per command run."""
+
+    fmt: Format = Format.table
+    unmask: bool = False
+    verbose: bool = False
+    path: Path | None = None  # --output FILE: the chosen format goes there
+    numbers: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)  # birth dates whose every serial is masked
+    _masker: Masker = field(init=False)
+    _echo_masker: Masker = field(init=False)
+    _stack: ExitStack = field(default_factory=ExitStack, init=False)
+    _file: IO[str] | None = field(default=None, init=False)
+    _err: Console | None = field(default=None, init=False)
+    stdout_closed: bool = field(default=False, init=False)
+    code: int = field(default=0, init=False)  # the command's exit code, set by the command
+
+    def __post_init__(self) -> None:
+        self._remask()
+
+    def _remask(self) -> None:
+        self._masker = Masker(self.numbers, dates=self.dates, enabled=not self.unmask)
+        self._echo_masker = Masker(
+            self.numbers, dates=self.dates, generic=True, enabled=not self.unmask
+        )
+
+    def protect(self, digits: str) -> None:
+        """Mask this number (12 digits) from now on, in everything written."""
+        if digits not in self.numbers:
+            self.numbers.append(digits)
+            self._remask()
+
+    def protect_birth_date(self, masked: str) -> None:
+        """Mask the number of this masked subject ("19121212-****") with any serial.
+
+        A capture names its subject only masked; a replay still masks any number with that
+        birth date that a hand-edited capture might hold.
+        """
+        date = masked[:8]
+        if len(date) == 8 and date.isascii() and date.isdigit() and date not in self.dates:
+            self.dates.append(date)
+            self._remask()
+
+    # --- the rules, applied once -------------------------------------------------------------
+
+    def mask(self, text: str, echo: bool = False) -> str:
+        return (self._echo_masker if echo else self._masker).mask(text)
+
+    def clean(self, text: str, echo: bool = True) -> str:
+        """A message line: masked (echoes of local input too) and neutralised."""
+        return neutralise(self.mask(text, echo))
+
+    def masked(
+        self, document: Document, numbers: tuple[str, ...] = (), echoes: tuple[str, ...] = ()
+    ) -> Document:
+        """`document` with every string masked: the run's numbers and `numbers` (a batch case's
+        own), and in the `echoes` keys (local input written back) any personnummer-shaped number."""
+        if numbers:
+            mine = [*self.numbers, *numbers]
+            masker = Masker(mine, dates=self.dates, enabled=not self.unmask)
+            echo = Masker(mine, dates=self.dates, generic=True, enabled=not self.unmask)
+        else:
+            masker, echo = self._masker, self._echo_masker
+        doc: Document = walk(document, masker.mask)
+        for key in echoes:
+            if key in document:
+                doc[key] = walk(document[key], echo.mask)
+        return doc
+
+    def safe(self, view: View, fmt: Format | None = None) -> Document:
+        """The view's document masked, and neutralised unless it becomes JSON."""
+        doc = self.masked(view.document, echoes=view.echoes)
+        human = (fmt or self.fmt) not in MACHINE
+        return walk(doc, neutralise) if human else doc
+
+    # --- data --------------------------------------------------------------------------------
+
+    def emit(self, view: View) -> None:
+        """Write the view in the chosen format; with --output, the table still goes to stdout."""
+        if self.path is None:
+            self._render(view, self.fmt, None)
+            return
+        self._render(view, self.fmt, self._open_file())
+        if self.fmt is not Format.table and view.kind in TABLES:
+            self._render(view, Format.table, None)
+
+    def write_text(self, text: str) -> None:
+        """Plain text of bokade's own making (no untrusted values) on stdout, flushed."""
+        self._write(text, None)
+
+    def human(self, document: Document) -> Document:
+        """An already masked document, neutralised for a terminal (progress lines)."""
+        clean: Document = walk(document, neutralise)
+        return clean
+
+    def show_table(self, view: View) -> None:
+        """The table of a view on stdout, beside a machine format written to --output."""
+        self._render(view, Format.table, None)
+
+    def line(self, view: View) -> None:
+        """One JSON Lines record, flushed at once (a reader or Ctrl-C sees every finished one)."""
+        text = dumps(self.safe(view, Format.jsonl)) + "\n"
+        self._write(text, self._open_file() if self.path else None)
+
+    def write_private(
+        self, path: Path, view: View, render: Callable[[Document], str], what: str
+    ) -> None:
+        """A report file (JUnit, ...): the view made safe as for a terminal, rendered, 0600."""
+        from bokade_cli.output.files import write_private
+
+        write_private(path, render(self.safe(view, Format.table)), what)
+
+    def _render(self, view: View, fmt: Format, stream: IO[str] | None) -> None:
+        doc = self.safe(view, fmt)
+        if fmt is Format.json:
+            self._write(dumps(doc, indent=2) + "\n", stream)
+        elif fmt is Format.jsonl:
+            self._write(dumps(doc) + "\n", stream)
+        else:
+            self._print(
+                lambda console: renderer(view.kind, fmt)(doc, console, view.verbose), stream
+            )
+
+    def _open_file(self) -> IO[str]:
+        if self._file is None:
+            from bokade_cli.output.files import private_file
+
+            assert self.path is not None
+            self._file = self._stack.enter_context(private_file(self.path, "output file"))
+        return self._file
+
+    def _write(self, text: str, stream: IO[str] | None) -> None:
+        if stream is not None:
+            stream.write(text)
+            stream.flush()
+            return
+        self._guarded(lambda: (sys.stdout.write(text), sys.stdout.flush()))
+
+    def _print(self, draw: Callable[[Console], None], stream: IO[str] | None) -> None:
+        from bokade_cli.output.console import make_console
+
+        if stream is not None:
+            console = make_console(stream)
+            draw(console)
+            console.file.flush()
+            return
+
+        def to_stdout() -> None:
+            console = make_console()
+            draw(console)
+            console.file.flush()
+
+        self._guarded(to_stdout)
+
+    def _guarded(self, action: Callable[[], object]) -> None:
+        """Write to stdout; a closed pipe ends output quietly, a full disk is an input error."""
+        if self.stdout_closed:
+            return
+        try:
+            action()
+        except BrokenPipeError:
+            self.stdout_closed = True
+            _silence_stdout()
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                self.stdout_closed = True
+                _silence_stdout()
+                return
+            raise InputError(
+                f"cannot write to standard output ({exc.strerror or exc})",
+                "Check where the output goes (a full disk, a closed file).",
+            ) from None
+
+    # --- captures -------------------------------------------------------------------------------
+
+    def capture_masker(self) -> Masker:
+        """Masks every number the run knows, always: a capture holds none, even with --unmask."""
+        return Masker(self.numbers, dates=self.dates)
+
+    def write_capture(self, path: Path, document: Document) -> None:
+        from bokade_cli.output.files import write_private
+
+        masker = self.capture_masker()
+        write_private(path, dumps(walk(document, masker.mask), indent=1) + "\n", "capture file")
+        if self.fmt not in MACHINE:
+            self.say(f"Capture written to {path} (no form of the personnummer in it).")
+
+    # --- messages (stderr) -------------------------------------------------------------------
+
+    def err_console(self) -> Console:
+        if self._err is None:
+            from bokade_cli.output.console import make_console
+
+            self._err = make_console(stderr=True)
+        return self._err
+
+    def say(self, text: str, style: str | None = None) -> None:
+        """One message line on stderr, masked and neutralised."""
+        from rich.text import Text
+
+        try:
+            self.err_console().print(Text(self.clean(text), style=style or ""))
+        except (BrokenPipeError, OSError):
+            pass  # a closed stderr has no one left to tell
+
+    def event(self, text: str) -> None:
+        """A verbose line (-v): retries, outcomes, parser notes."""
+        if self.verbose:
+            self.say(text, "dim")
+
+    def warn(self, text: str) -> None:
+        self.say(f"Warning: {text}")
+
+    def error(self, code: str, message: str, hint: str) -> None:
+        """The one error report: a JSON error document in JSON formats, two lines otherwise."""
+        message, hint = self.mask(message, echo=True), self.mask(hint, echo=True)
+        if self.fmt in MACHINE:
+            doc = {"error": {"code": code, "message": message, "hint": hint or None}}
+            self._guarded(lambda: (sys.stdout.write(dumps(doc) + "\n"), sys.stdout.flush()))
+            return
+        self.say(f"Error: {message}")
+        if hint:
+            self.say(f"Hint: {hint}")
+
+    # --- the end of a run --------------------------------------------------------------------
+
+    def close(self, ok: bool = True) -> None:
+        """Put an --output file in place (or, after a failure, leave no half file behind)."""
+        if ok:
+            self._stack.close()
+        else:
+            self._stack.__exit__(RuntimeError, RuntimeError("failed"), None)
+
+    def __enter__(self) -> Output:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        self.close(ok=kind is None or issubclass(kind, SystemExit | KeyboardInterrupt))
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+@lru_cache(maxsize=1)
+def _renderers() -> dict[tuple[str, Format], Callable[..., None]]:
+    """Every human view by (kind, format), imported on first use (not for --help or JSON)."""
+    from bokade_cli.output import batchview, smokeview, table
+
+    return {
+        ("collect", Format.table): table.render_collect,
+        ("explain", Format.table): table.render_explanation,
+        ("compare", Format.table): table.render_comparison,
+        ("relations", Format.table): table.render_relations,
+        ("config", Format.table): table.render_config,
+        ("batch", Format.table): batchview.render_batch,
+        ("smoke", Format.table): smokeview.render_smoke,
+    }
+
+
+def renderer(kind: str, fmt: Format) -> Callable[..., None]:
+    found = _renderers().get((kind, fmt))
+    if found is None:
+        raise InputError(f"--format {fmt} is not available here", "Use --format table or json.")
+    return found
+
+
+TABLES = frozenset({"collect", "explain", "compare", "relations", "batch", "smoke"})

@@ -1,0 +1,65 @@
+"""The consoles everything is printed through: stdout for data, stderr for messages.
+
+On a terminal, output fits its width. Anywhere else (a pipe, a file, a CI log) lines are never
+hard-wrapped, so `grep` finds whole lines and nothing untrusted can start a line of its own.
+No line ends in spaces: rich pads table and grid cells, and the padding is stripped here.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import IO, TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+UNWRAPPED = 1_000_000  # "no width": rich lays out to the content, never wider
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
+
+
+class _Stripped:
+    """A text stream that drops the spaces rich pads lines with, before any closing style code."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        head, newline, self._pending = self._pending.rpartition("\n")
+        if newline:
+            self._stream.write(_TRAILING.sub(r"\1", head) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(_TRAILING.sub(r"\1", self._pending))
+            self._pending = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self._stream, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def make_console(stream: IO[str] | None = None, *, stderr: bool = False) -> Console:
+    """A console on `stream` (default stdout, or stderr): terminal width, else unwrapped."""
+    from rich.console import Console
+
+    target = stream or (sys.stderr if stderr else sys.stdout)
+    probe = Console(file=target, highlight=False)
+    if probe.is_terminal:
+        return Console(file=cast(IO[str], _Stripped(target)), highlight=False, force_terminal=True)
+    return Console(
+        file=cast(IO[str], _Stripped(target)),
+        highlight=False,
+        width=UNWRAPPED,
+        color_system=None,
+        soft_wrap=True,
+    )
