@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bokade_cli.hsa import hsa_key
+
 INDEXED_FLOW_ENDED = date(2022, 1, 1)
 
 # event -> the sentence explaining it; what each does to the state is in _apply().
@@ -112,7 +114,7 @@ def relations_from_events(events: list[Event], as_of: date | None = None) -> lis
     for event in sorted(events, key=lambda e: e.day):  # sorted() is stable: file order kept
         if as_of is not None and event.day > as_of:
             continue
-        relation = state.setdefault(event.facility.casefold(), Relation(event.facility))
+        relation = state.setdefault(hsa_key(event.facility), Relation(event.facility))
         relation.facility_name = event.facility_name or relation.facility_name
         relation.history.append(_apply(relation, event))
     return list(state.values())

@@ -1,4 +1,5 @@
-"""Hermetic test set-up: isolated config dir, no BOKADE_* leaking in, fixed-width output."""
+"""Fixtures only: isolated config dir, no BOKADE_* leaking in, fixed-width output (constants and
+shared checks live in tests/helpers.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,7 @@ from typer.testing import CliRunner
 
 from bokade_cli.cli import app
 from tests.fakeplatform import BASE_URL, FakePlatform
-
-PNR = "191212121212"
-PNR_MASKED = "19121212-****"
-NOW = "2026-11-26T12:00:00+01:00"
+from tests.helpers import NOW, PNR, assert_conserved
 
 
 @pytest.fixture(autouse=True)
@@ -59,22 +57,3 @@ def collect(runner: CliRunner) -> Invoke:
         return result
 
     return run
-
-
-def assert_conserved(doc: dict[str, Any]) -> None:
-    """Every record received appears exactly once with one verdict; counts agree."""
-    received = sum(c["records"] for c in doc["calls"])
-    summary = doc["summary"]
-    assert summary["received"] == received == len(doc["appointments"])
-    assert summary["received"] == summary["shown"] + summary["duplicate"] + summary["filtered"]
-    ids = [a["id"] for a in doc["appointments"]]
-    assert len(ids) == len(set(ids))
-    shown = {a["id"] for a in doc["appointments"] if a["verdict"] == "shown"}
-    for a in doc["appointments"]:
-        assert (a["reason"] is not None) == (a["verdict"] == "filtered")
-        if a["verdict"] == "duplicate":
-            assert a["duplicate_of"] in shown and a["match"]
-
-
-def by_booking(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {a["booking_id"]: a for a in doc["appointments"]}

@@ -13,13 +13,10 @@ from typer.testing import CliRunner
 
 from bokade_cli.cli import app
 from bokade_cli.simulator import Simulator, load_scenario, serve_in_thread
+from tests.helpers import NOW, PNR, PNR_FORMS  # noqa: F401 - re-exported for the support tests
 
 DATA = Path(__file__).parent / "data" / "support"
-NOW = "2026-11-26T12:00:00+01:00"
-PNR = "191212121212"
-# Every written form of the test number, for leak scans.
-PNR_FORMS = ("191212121212", "19121212-1212", "19121212+1212", "121212-1212", "121212+1212")
-PNR_FORMS += ("1212121212",)
+
 CLINIC_RELATIONS = ["SE2321000016-A001", "SE2321000016-F002", "SE2321000016-R003"]
 CLINIC_RELATIONS += ["SE2321000016-D004"]
 

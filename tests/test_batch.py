@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from bokade_cli.cli import app
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
-from tests.conftest import NOW, PNR, PNR_MASKED, assert_conserved
+from tests.helpers import NOW, PNR, PNR_MASKED, assert_conserved
 
 DATA = Path(__file__).parent / "data" / "batch"
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_configs" / "batch"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PNR, PNR_MASKED, by_booking
 from tests.fakeplatform import AGGREGATOR, STYLES, contact, fault, slot
+from tests.helpers import PNR, PNR_MASKED, by_booking
 
 F1, F2, F3 = "SE2321000016-0001", "SE2321000016-0002", "SE2321000016-0003"
 SYS = "SE2321000016-SYS1"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from bokade_cli.cli import app
 from bokade_cli.clock import STOCKHOLM
 from bokade_cli.simulator import Simulator, list_scenarios, load_scenario, serve_in_thread
-from tests.conftest import assert_conserved
+from tests.helpers import assert_conserved
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=STOCKHOLM)
 SCHED = "GetSubjectOfCareSchedule"

@@ -24,7 +24,7 @@ from bokade_cli.cli import app
 from bokade_cli.errors import ConfigError
 from bokade_cli.ops.smoke.certinfo import parse_der, read_certificate
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
-from tests.conftest import PNR
+from tests.helpers import PNR
 
 SCENARIO = str(Path(__file__).parent / "data" / "batch" / "ops-scenario.toml")
 FAILING, SLOW = "197707070707", "198505058514"

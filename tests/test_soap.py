@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bokade_cli.xmlparse import parse_xml
-from tests.conftest import PNR
 from tests.fakeplatform import AGGREGATOR, SCHED_R, SOAP, envelope, fault, slot
+from tests.helpers import PNR
 
 F1 = "SE2321000016-0001"
 FUTURE = "20261201100000"
