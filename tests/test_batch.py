@@ -335,6 +335,7 @@ def test_sample_batch_file_passes_against_the_demo_scenario(runner: CliRunner) -
     assert summary["passed"] == summary["cases"] == 6 and summary["unmet"] == 0
 
 
+@pytest.mark.slow
 def test_200_cases_at_concurrency_20(
     runner: CliRunner, server: RunningServer, tmp_path: Path
 ) -> None:
@@ -367,6 +368,7 @@ def test_200_cases_at_concurrency_20(
     assert elapsed < 25  # a generous deadline, not a benchmark
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_and_prints_a_partial_summary(tmp_path: Path) -> None:
     slow = Simulator(load_scenario(str(DATA / "ops-scenario.toml")), datetime.fromisoformat(NOW))
     batch = tmp_path / "cases.toml"

@@ -86,6 +86,7 @@ def test_a_timeout_keeps_its_outcome_and_message(tmp_path: Path, monkeypatch: An
     assert invoke("replay", str(capture)).stdout == live.stdout
 
 
+@pytest.mark.slow
 def test_a_compare_capture_replays_every_logic(clinic: str, tmp_path: Path) -> None:
     capture = tmp_path / "compare.json"
     relations = relation_args(CLINIC_RELATIONS)

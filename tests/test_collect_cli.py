@@ -171,6 +171,7 @@ def _stable(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+@pytest.mark.slow
 def test_duplicates_across_every_pair_of_calls_do_not_depend_on_arrival_order(
     platform: Any, collect: Any
 ) -> None:

@@ -139,6 +139,7 @@ def _written(draw: st.DrawFn) -> str:
 
 @settings(max_examples=500)
 @given(before=st.text(), form=_written(), after=st.text())
+@pytest.mark.slow
 def test_property_no_written_form_survives(before: str, form: str, after: str) -> None:
     masked = Masker([PNR]).mask(before + form + after)
     assert not _leaks(masked)

@@ -104,6 +104,7 @@ def _commands(base_url: str, tmp: Path) -> list[tuple[list[str], list[Path]]]:
     ]
 
 
+@pytest.mark.slow
 def test_no_output_path_shows_the_number_in_clear(base_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
     for args, files in _commands(base_url, tmp_path):

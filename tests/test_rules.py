@@ -137,6 +137,7 @@ def _records(draw: st.DrawFn) -> list[Record]:
 
 @settings(max_examples=300, deadline=None)
 @given(_records(), st.randoms(use_true_random=False))
+@pytest.mark.slow
 def test_rules_properties(records: list[Record], random: object) -> None:
     result = judge(records, NOW)
     # Conservation: one verdict per record, nothing dropped or invented.

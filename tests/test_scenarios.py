@@ -16,6 +16,8 @@ from bokade_cli.clock import STOCKHOLM
 from bokade_cli.simulator import Simulator, list_scenarios, load_scenario, serve_in_thread
 from tests.helpers import assert_conserved
 
+pytestmark = pytest.mark.slow  # every bundled scenario over loopback
+
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=STOCKHOLM)
 SCHED = "GetSubjectOfCareSchedule"
 

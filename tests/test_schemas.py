@@ -29,9 +29,10 @@ def _validator_available() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(
-    _validator_available() is not None, reason=str(_validator_available())
-)
+pytestmark = [
+    pytest.mark.skipif(_validator_available() is not None, reason=str(_validator_available())),
+    pytest.mark.slow,  # a validator subprocess per request
+]
 
 
 def validate(paths: list[Path]) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bokade_cli.cli import app
 from bokade_cli.simulator import load_scenario
+
+pytestmark = pytest.mark.slow  # subprocesses
 
 
 def test_serve_answers_a_profile_pointing_at_it_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:

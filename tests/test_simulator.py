@@ -21,6 +21,8 @@ from bokade_cli.errors import InputError
 from bokade_cli.simulator import Scenario, Simulator, list_scenarios, load_scenario, serve_in_thread
 from bokade_cli.simulator.times import STOCKHOLM, parse_relative
 
+pytestmark = pytest.mark.slow  # the simulator over loopback, schema validation
+
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 IH = "urn:riv:interoperability:headers:1"
 SCHED = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"

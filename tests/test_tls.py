@@ -17,6 +17,8 @@ from bokade_cli.cli import app
 from bokade_cli.simulator import Simulator, load_scenario, serve_in_thread
 from bokade_cli.simulator.tls import server_context
 
+pytestmark = pytest.mark.slow  # TLS handshakes over loopback
+
 PNR = "191212121212"
 
 
