@@ -77,6 +77,18 @@ def test_the_right_client_certificate_connects(pki: Pki, https_server: Any) -> N
     assert {c["outcome"] for c in doc["calls"]} == {"ok"}
 
 
+def test_patient_traffic_is_never_made_decryptable_by_sslkeylogfile(
+    pki: Pki, https_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC §7: an environment variable must not make TLS session keys land in a file."""
+    keys = pki.folder / "keys.log"
+    monkeypatch.setenv("SSLKEYLOGFILE", str(keys))
+    cert, key = pki.client("good")
+    code, _doc, _ = _collect(_config(pki, https_server.base_url, cert, key, pki.folder / "ca.pem"))
+    assert code == 0
+    assert not keys.exists()
+
+
 @pytest.mark.parametrize("case", ["no-client-cert", "foreign-ca-client", "expired-client"])
 def test_a_missing_wrong_or_expired_client_certificate_fails_with_a_tls_hint(
     pki: Pki, https_server: Any, case: str

@@ -42,16 +42,20 @@ def build_ssl_context(tls: TlsSettings) -> ssl.SSLContext:
     if tls.cert_file is None and (tls.key_file or tls.key_password_file):
         given = "tls.key_file" if tls.key_file else "tls.key_password_file"
         raise _tls_error("tls.cert_file", f"not set, but {given} is")
+    # NOTE: not ssl.create_default_context, which honours SSLKEYLOGFILE (it opens that file the
+    # moment it builds the context): an environment variable must never make patient traffic
+    # decryptable (SPEC §7). PROTOCOL_TLS_CLIENT verifies the server and its host name.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
-        context = ssl.create_default_context(cafile=tls.ca_file)
+        if tls.ca_file is not None:
+            context.load_verify_locations(cafile=tls.ca_file)
+        else:
+            context.load_default_certs(ssl.Purpose.SERVER_AUTH)
     except (ssl.SSLError, OSError) as exc:
         raise _tls_error("tls.ca_file", f"{tls.ca_file} holds no usable CA certificate") from exc
-    # create_default_context already verifies; say it again so no later edit can drop it.
+    # Say it again so no later edit can drop it.
     context.verify_mode = ssl.CERT_REQUIRED
     context.check_hostname = True
-    # NOTE: create_default_context honours SSLKEYLOGFILE, which would let an environment variable
-    # make patient traffic decryptable. bokade never writes TLS session keys (SPEC §7).
-    context.keylog_filename = None  # type: ignore[assignment]
     if tls.cert_file is not None:
         _load_client_cert(context, tls.cert_file, tls.key_file, tls.key_password_file)
     return context

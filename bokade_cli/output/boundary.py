@@ -96,7 +96,7 @@ class Output:
             self._remask()
 
     def protect_birth_date(self, masked: str) -> None:
-        """Mask the number of this masked subject ("19121212-****") with any serial.
+        """Mask every number with this masked subject's birth date, whatever its serial.
 
         A capture names its subject only masked; a replay still masks any number with that
         birth date that a hand-edited capture might hold.

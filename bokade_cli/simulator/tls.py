@@ -46,13 +46,19 @@ def throwaway_pki(folder: Path) -> tuple[Path, Path, Path]:
             "--tls without --tls-cert needs the trustme package to make test certificates",
             "pip install trustme, or give --tls-cert/--tls-key (and --client-ca) yourself.",
         ) from None
+    from bokade_cli.output.files import write_private
+
     folder.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA(organization_name="bokade simulator test CA")
-    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
     server = ca.issue_cert("127.0.0.1", "localhost")
-    server.cert_chain_pems[0].write_to_path(str(folder / "server.pem"))
-    server.private_key_pem.write_to_path(str(folder / "server.key"))
     client = ca.issue_cert("bokade-client.test", common_name="SE5565594230-BOKADE")
-    client.cert_chain_pems[0].write_to_path(str(folder / "client.pem"))
-    client.private_key_pem.write_to_path(str(folder / "client.key"))
+    # Owner-only like every file bokade writes: throwaway or not, these are private keys.
+    for name, blob in (
+        ("ca.pem", ca.cert_pem),
+        ("server.pem", server.cert_chain_pems[0]),
+        ("server.key", server.private_key_pem),
+        ("client.pem", client.cert_chain_pems[0]),
+        ("client.key", client.private_key_pem),
+    ):
+        write_private(folder / name, blob.bytes().decode("ascii"), "test certificate file")
     return folder / "server.pem", folder / "server.key", folder / "ca.pem"

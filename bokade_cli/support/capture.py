@@ -11,6 +11,8 @@ relation list (the records' sort key) and the list itself. `replay` reads it bac
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +34,7 @@ CONTRACT_KEYS = {
     "call3-v2": "GetCareContacts/2",
 }
 EXCERPT_CHARS = 120
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 class Recorder(Observer):
@@ -127,10 +130,17 @@ def _written_back(raw: bytes, masker: Masker) -> str | None:
         return None
 
 
+def _readable(text: str) -> str:
+    """Text that is not XML, with XML's ways of hiding characters undone all the same."""
+    text = _COMMENT.sub("", text).replace("<![CDATA[", "").replace("]]>", "")
+    return html.unescape(text)
+
+
 def refused(raw: bytes, masker: Masker) -> dict[str, Any]:
     """What is kept of an answer that could not be parsed: never the answer itself."""
-    # Masked before it is cut, so a number across the cut is never shown in part.
-    window = masker.mask(raw[: EXCERPT_CHARS * 8].decode("utf-8", errors="replace"))
+    # Read as a person would read it (references resolved, comments and CDATA marks gone),
+    # then masked before it is cut, so a number across the cut is never shown in part.
+    window = masker.mask(_readable(raw[: EXCERPT_CHARS * 8].decode("utf-8", errors="replace")))
     return {
         "bytes": len(raw),
         "sha256": hashlib.sha256(raw).hexdigest(),
