@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from bokade_cli.clock import add_years, parse_time
-from bokade_cli.contracts.shape import unread
+from bokade_cli.contracts.shape import describe
 from bokade_cli.errors import InvalidResponse
 from bokade_cli.models import CallId, Record
 from bokade_cli.xmlparse import Node, child, element_names, key, split_key, text
@@ -63,25 +63,22 @@ def misplaced_records(
     A `timeslotDetail` in the core namespace instead of the responder's is not a record of the
     contract, so it is not judged; the note says what it held, so explain can find it.
     """
-    notes = []
-    for note in unread(response, dict.fromkeys(known), path):
-        notes.append(note)
-    # Only the response's direct children are this function's concern: records say their own.
-    found = []
+    # Only the response's own level: each record notes what it holds itself.
+    notes = [
+        f"{path}: {describe(name, known)}"
+        for name in element_names(response)
+        if name not in known and split_key(name)[1] != record_local
+    ]
     for name in element_names(response):
         if name in known or split_key(name)[1] != record_local:
             continue
         for element in _each(response[name]):
             ids = ", ".join(f"{local} {value}" for local, value in _identifying(element))
-            found.append(
+            notes.append(
                 f"{path}: a {record_local} in {{{split_key(name)[0] or 'no namespace'}}} is not "
                 f"a record of this contract and is not counted" + (f" ({ids})" if ids else "")
             )
-    return [n for n in notes if not _is_record_note(n, record_local)] + found
-
-
-def _is_record_note(note: str, record_local: str) -> bool:
-    return f": {record_local} (" in note
+    return notes
 
 
 def _each(value: Node) -> list[Node]:
