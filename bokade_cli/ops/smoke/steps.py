@@ -119,6 +119,19 @@ async def endpoint_step(profile: Profile) -> Step:
     elapsed = elapsed_ms(started)
     try:
         return _connected(writer, https, name, elapsed)
+    except (ValueError, ssl.SSLError, OSError) as exc:
+        # NOTE: under TLS 1.3 a server that refuses the client certificate does so after the
+        # client thinks the handshake is done; the connection is then unusable ("handshake not
+        # done yet", a reset): that is the server's refusal, not a crash.
+        return Step(
+            "endpoint",
+            name,
+            "fail",
+            elapsed,
+            f"the server closed the TLS connection right after the handshake ({exc})",
+            "The server probably refused the client certificate: check tls.cert_file/key_file "
+            "(issued by a CA the platform trusts, valid today).",
+        )
     finally:
         writer.close()
         try:
