@@ -6,6 +6,7 @@ written (capture, JUnit, JSON Lines, --output) are scanned for every written for
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,13 @@ def _commands(base_url: str, tmp: Path) -> list[tuple[list[str], list[Path]]]:
             ],
             [tmp / "j.xml", tmp / "b.jsonl"],
         ),
+        (["batch", str(batch), "--base-url", base_url, "--by-facility"], []),
+        (["batch", str(batch), "--base-url", base_url, "--by-facility", "-f", "json"], []),
+        (["batch", str(batch), "--base-url", base_url, "--by-facility", "-f", "jsonl"], []),
+        (
+            ["batch", str(batch), "--base-url", base_url, "-f", "csv", "-o", str(tmp / "f.csv")],
+            [tmp / "f.csv"],
+        ),
         (
             [
                 "smoke",
@@ -144,3 +152,23 @@ def test_internal_errors_show_no_locals(monkeypatch: pytest.MonkeyPatch, base_ur
     assert "internal error: RuntimeError: boom" in result.stderr
     assert "Traceback" not in result.stderr
     _clean(result.stdout + result.stderr, "an internal error")
+
+
+def test_the_facility_report_holds_no_form_of_the_number_even_masked(
+    base_url: str, tmp_path: Path
+) -> None:
+    """A planning aggregate: facilities and counts, never a citizen, not even with --unmask."""
+    runner = CliRunner()
+    batch = str(_batch_file(tmp_path))
+    for unmask in ([], ["--unmask"]):
+        csv_out = runner.invoke(app, ["batch", batch, "--base-url", base_url, "-f", "csv", *unmask])
+        assert csv_out.stdout.startswith("facility_hsa_id,"), csv_out.output
+        assert PNR[:8] not in csv_out.stdout and PNR[2:8] not in csv_out.stdout
+        args = ["batch", batch, "--base-url", base_url, "--by-facility", *unmask]
+        doc = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+        assert doc["facilities"] and PNR[:8] not in json.dumps(doc["facilities"])
+        last = runner.invoke(app, [*args, "-f", "jsonl"]).stdout.splitlines()[-1]
+        assert json.loads(last)["kind"] == "facilities" and PNR[:8] not in last
+        table = runner.invoke(app, args).stdout
+        section = table[table.index("Target readiness by facility") :]
+        assert "SE2321000016-A001" in section and PNR[:8] not in section

@@ -33,6 +33,7 @@ class BatchFormat(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
+    csv = "csv"
 
 
 SMOKE_EPILOG = (
@@ -146,6 +147,15 @@ def batch(
     concurrency: Annotated[
         int, typer.Option("--concurrency", "-c", min=1, max=500, help="Cases run at once.")
     ] = 4,
+    by_facility: Annotated[
+        bool,
+        typer.Option(
+            "--by-facility",
+            help="Add the target readiness by facility: per facility the shown appointments "
+            "by call, those the target logic would lose, the cases affected, and whether "
+            "call1 listed it or it failed there (--format csv writes just this report).",
+        ),
+    ] = False,
     junit: JUnitOption = None,
     fmt: Annotated[BatchFormat | None, format_option()] = None,
     output: OutputOption = None,
@@ -180,7 +190,12 @@ def batch(
     Output: table (one row per case, summed per-call statistics, totals), json (one document)
     or jsonl (one line per case as it finishes: case, status, unmet, error, and the collect
     document under "result"). Progress goes to stderr: a bar on a terminal, one line per case
-    otherwise, nothing in json/jsonl mode unless --output or -v.
+    otherwise, nothing in json/jsonl/csv mode unless --output or -v.
+
+    --by-facility adds "Target readiness by facility" (the facilities whose appointments only
+    call2 or call3 find, most lost first): a table section, a "facilities" list in json, a
+    last "facilities" line in jsonl; csv is that report alone, one row per facility (a text
+    cell starting with = + - @ gets a leading ' so no spreadsheet runs it as a formula).
     """
     with guarded(
         fmt, BatchFormat, debug=debug, unmask=unmask, verbose=verbose, output=output
@@ -188,7 +203,13 @@ def batch(
         from bokade_cli.commands.session import RunObserver, load_profile, parse_now
         from bokade_cli.ops.batch.file import load_batch
         from bokade_cli.ops.batch.run import CaseResult, run_batch
-        from bokade_cli.output.batchview import batch_document, batch_junit, case_document
+        from bokade_cli.output.batchview import (
+            batch_document,
+            batch_junit,
+            case_document,
+            facilities_line,
+            facility_documents,
+        )
         from bokade_cli.output.boundary import Format, View
         from bokade_cli.output.files import check_writable
         from bokade_cli.output.junit import junit_document
@@ -218,11 +239,22 @@ def batch(
             cases.get(r.case.index) or out.masked(case_document(r), echoes=("case",))
             for r in run.ordered()
         ]
-        view = View("batch", batch_document(run, ordered), verbose=verbose)
+        report = facilities = None
+        if by_facility or out.fmt is Format.csv:  # csv is this report, with or without the flag
+            from bokade_cli.ops.batch.facilities import by_facility as aggregate
+
+            report = aggregate(r.result for r in run.ordered() if r.result is not None)
+            # Names and ids come from answers: any number in them is masked, whichever case's
+            # answer wrote it, and even with --unmask (the report is about facilities).
+            facilities = out.anonymous(facility_documents(report))
+        view = View("batch", batch_document(run, ordered, facilities), verbose=verbose)
         if out.fmt is not Format.jsonl:
             out.emit(view)
-        elif output is not None:
-            out.show_table(view)
+        else:
+            if report is not None and facilities is not None:
+                out.line(View("batch-facilities", facilities_line(report, facilities)))
+            if output is not None:
+                out.show_table(view)
         if junit is not None:
             out.write_private(
                 junit,

@@ -9,15 +9,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bokade_cli.models import CALL_PRIORITY
+from bokade_cli.output.csvtext import csv_text
 from bokade_cli.output.documents import SCHEMA_VERSION, collect_document, stats_fields
 from bokade_cli.output.junit import JUnitCase
 from bokade_cli.output.table import render_stats
 from bokade_cli.stats import sum_stats
 
 if TYPE_CHECKING:
+    from bokade_cli.ops.batch.facilities import FacilityReport
     from bokade_cli.ops.batch.run import BatchRun, CaseResult
 
 Document = dict[str, Any]
+TOP_TO_CONTACT = 5  # facilities the --by-facility section names as the first to contact
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "not_run": "dim"}
 
 
@@ -53,11 +57,14 @@ def totals(cases: list[Document], expectations: int) -> dict[str, int]:
     }
 
 
-def batch_document(run: BatchRun, cases: list[Document]) -> Document:
-    """The whole batch; `cases` are the case documents in file order, already masked."""
+def batch_document(
+    run: BatchRun, cases: list[Document], facilities: list[Document] | None = None
+) -> Document:
+    """The whole batch; `cases` are the case documents in file order, already masked;
+    `facilities` the target readiness by facility (--by-facility), already masked."""
     ordered = run.ordered()
     summed = sum_stats(r.stats for r in ordered if r.stats is not None)
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "kind": "batch",
         "file": str(run.batch.path),
@@ -67,8 +74,157 @@ def batch_document(run: BatchRun, cases: list[Document]) -> Document:
         "elapsed_ms": round(run.elapsed_s * 1000),
         "summary": totals(cases, sum(r.case.expect.count for r in ordered)),
         **stats_fields(summed),
-        "cases": cases,
     }
+    if facilities is not None:
+        doc["facilities"] = facilities
+    doc["cases"] = cases
+    return doc
+
+
+# --- target readiness by facility (--by-facility) -------------------------------------------
+#
+# A planning aggregate: facilities and counts, never a citizen (not even masked). The table
+# section, the JSON `facilities` list and the CSV rows are all drawn from one list of
+# documents, so they cannot disagree.
+
+FACILITY_COLUMNS = (
+    "facility_hsa_id",
+    "facility_name",
+    "shown",
+    *CALL_PRIORITY,
+    "lost_under_target",
+    "cases",
+    "in_engagement_index",
+    "failed_in_call1",
+)
+
+
+def facility_documents(report: FacilityReport) -> list[Document]:
+    """One document per facility, in the report's order (unmasked: the boundary masks)."""
+    return [
+        {
+            "facility_hsa_id": f.facility_hsa_id,
+            "facility_name": f.facility_name,
+            "shown": f.shown,
+            "by_call": dict(f.by_call),
+            "lost_under_target": f.lost_under_target,
+            "cases": f.cases,
+            "in_engagement_index": f.in_engagement_index,
+            "failed_in_call1": f.failed_in_call1,
+        }
+        for f in report.facilities
+    ]
+
+
+def facilities_line(report: FacilityReport, facilities: list[Document]) -> Document:
+    """The last JSON Lines record of a --by-facility batch (the cases' lines come first)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "facilities",
+        "cases": report.cases,
+        "shown": report.shown,
+        "lost_under_target": report.lost_under_target,
+        "target_readiness": report.target_readiness,
+        "facilities": facilities,
+    }
+
+
+def render_facilities_csv(doc: Document, verbose: bool = False) -> str:
+    """--format csv: a header row and one row per facility, for spreadsheets."""
+    rows = (
+        (
+            f["facility_hsa_id"],
+            f["facility_name"],
+            f["shown"],
+            *(f["by_call"][call] for call in CALL_PRIORITY),
+            f["lost_under_target"],
+            f["cases"],
+            f["in_engagement_index"],
+            f["failed_in_call1"],
+        )
+        for f in doc.get("facilities") or ()
+    )
+    return csv_text(FACILITY_COLUMNS, rows)
+
+
+def render_facilities(facilities: list[Document], console: Console) -> None:
+    """The section "Target readiness by facility": the table, the overall readiness, the
+    facilities to contact first, and those that fail in call1."""
+    # The facility's id and name share a cell and its call1 status is one column: rich lays a
+    # table out cell by cell, and a batch can name hundreds of facilities.
+    table = Table(title="Target readiness by facility", title_justify="left", header_style="bold")
+    table.add_column("Facility", overflow="fold")
+    for column in ("Shown", *CALL_PRIORITY, "Lost under target", "Cases"):
+        table.add_column(column, justify="right")
+    table.add_column("Engagement index")
+    for f in facilities:
+        index = _index_status(f)
+        table.add_row(
+            Text(_facility(f)),
+            *(Text(str(n)) for n in _figures(f)),
+            Text(index, style="red" if index == "failed" else ""),
+        )
+    console.print(table)
+    shown = sum(f["shown"] for f in facilities)
+    call1 = sum(f["by_call"]["call1"] for f in facilities)
+    if shown:
+        console.print(
+            Text(
+                f"Overall target readiness: {call1 / shown:.1%} ({call1} of {shown} shown "
+                f"appointments come from call1; {shown - call1} would be lost under the "
+                "target logic)."
+            )
+        )
+    else:
+        console.print(Text("Overall target readiness: none (no appointment shown)."))
+    losing = [f for f in facilities if f["lost_under_target"]]
+    if losing:
+        console.print(
+            Text(
+                "Facilities to contact first (these appointments reach 1177 only through the "
+                "relation list or GetCareContacts, not the engagement index):"
+            )
+        )
+        for rank, f in enumerate(losing[:TOP_TO_CONTACT], start=1):
+            cases = f["cases"]
+            console.print(
+                Text(
+                    f"  {rank}. {_facility(f)}: {f['lost_under_target']} appointment(s) in "
+                    f"{cases} case{'' if cases == 1 else 's'}"
+                    + (
+                        ", partly in the engagement index"
+                        if f["in_engagement_index"]
+                        else ", not in the engagement index"
+                    )
+                )
+            )
+    elif facilities:
+        console.print(Text("No facility would lose appointments under the target logic."))
+    failing = [f for f in facilities if f["failed_in_call1"]]
+    if failing:
+        console.print(
+            Text(
+                "Failed in call1 (their bookings are missing today: call2 skips them, as 1177 "
+                "does): " + ", ".join(_facility(f) for f in failing) + "."
+            )
+        )
+
+
+def _figures(f: Document) -> tuple[int, ...]:
+    by_call = f["by_call"]
+    return (f["shown"], *(by_call[c] for c in CALL_PRIORITY), f["lost_under_target"], f["cases"])
+
+
+def _index_status(f: Document) -> str:
+    """yes (call1 listed it), failed (listed, but failed there in some case), or no."""
+    if f["failed_in_call1"]:
+        return "failed"
+    return "yes" if f["in_engagement_index"] else "no"
+
+
+def _facility(f: Document) -> str:
+    name = f["facility_name"]
+    return f"{f['facility_hsa_id']} {name}" if name else str(f["facility_hsa_id"])
 
 
 def outcome(case: Document) -> str:
@@ -131,6 +287,8 @@ def render_batch(doc: Document, console: Console, verbose: bool = False) -> None
     console.print(table)
     render_stats(doc, console)
     console.print(totals_text(doc))
+    if "facilities" in doc:
+        render_facilities(doc["facilities"], console)
 
 
 def totals_text(doc: Document) -> Text:

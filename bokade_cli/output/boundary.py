@@ -39,6 +39,9 @@ class Format(StrEnum):
 
 
 MACHINE = frozenset({Format.json, Format.jsonl})
+# Plain-text formats: their renderer returns the whole text, (doc, verbose) -> str. They are
+# human formats (neutralised, not JSON-escaped), laid out without a console.
+TEXT = frozenset({Format.csv})
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,11 @@ class Output:
                 doc[key] = walk(document[key], echo.mask)
         return doc
 
+    def anonymous(self, value: Any) -> Any:
+        """A planning aggregate (facilities and counts, no citizen in it) with any
+        personnummer-shaped number masked, always: --unmask is for the cases, not for this."""
+        return walk(value, Masker(self.numbers, dates=self.dates, generic=True).mask)
+
     def safe(self, view: View, fmt: Format | None = None) -> Document:
         """The view's document masked, and neutralised unless it becomes JSON."""
         doc = self.masked(view.document, echoes=view.echoes)
@@ -181,6 +189,8 @@ class Output:
             self._write(dumps(doc, indent=2) + "\n", stream)
         elif fmt is Format.jsonl:
             self._write(dumps(doc) + "\n", stream)
+        elif fmt in TEXT:
+            self._write(renderer(view.kind, fmt)(doc, view.verbose), stream)
         else:
             self._print(
                 lambda console: renderer(view.kind, fmt)(doc, console, view.verbose), stream
@@ -313,8 +323,10 @@ def _silence_stdout() -> None:
 
 
 @lru_cache(maxsize=1)
-def _renderers() -> dict[tuple[str, Format], Callable[..., None]]:
-    """Every human view by (kind, format), imported on first use (not for --help or JSON)."""
+def _renderers() -> dict[tuple[str, Format], Callable[..., Any]]:
+    """Every human view by (kind, format), imported on first use (not for --help or JSON).
+
+    Console formats draw (doc, console, verbose); TEXT formats return (doc, verbose) -> str."""
     from bokade_cli.output import batchview, smokeview, table
 
     return {
@@ -324,11 +336,12 @@ def _renderers() -> dict[tuple[str, Format], Callable[..., None]]:
         ("relations", Format.table): table.render_relations,
         ("config", Format.table): table.render_config,
         ("batch", Format.table): batchview.render_batch,
+        ("batch", Format.csv): batchview.render_facilities_csv,
         ("smoke", Format.table): smokeview.render_smoke,
     }
 
 
-def renderer(kind: str, fmt: Format) -> Callable[..., None]:
+def renderer(kind: str, fmt: Format) -> Callable[..., Any]:
     found = _renderers().get((kind, fmt))
     if found is None:
         raise InputError(f"--format {fmt} is not available here", "Use --format table or json.")
