@@ -137,8 +137,24 @@ def _connected(writer: asyncio.StreamWriter, https: bool, name: str, elapsed: in
     if not https:
         detail = "connected; plain HTTP: no TLS and no client certificate"
         return Step("endpoint", name, "pass", elapsed, detail)
-    tls: ssl.SSLObject = writer.get_extra_info("ssl_object")
-    peer = tls.getpeercert() or {}
+    tls: ssl.SSLObject | None = writer.get_extra_info("ssl_object")
+    try:
+        if tls is None:
+            raise ValueError("no TLS connection")
+        peer = tls.getpeercert() or {}
+    except ValueError:
+        # NOTE: under TLS 1.3 a server that refuses the client certificate closes the
+        # connection just after the client's side of the handshake, and the ssl object can be
+        # gone (ValueError "handshake not done yet") before it is read here.
+        return Step(
+            "endpoint",
+            name,
+            "fail",
+            elapsed,
+            "the TLS connection was closed right after the handshake: the server probably "
+            "refused the client certificate",
+            "Check tls.cert_file/tls.key_file: issued by a CA the platform trusts, valid today.",
+        )
     rdns = cast(tuple[tuple[tuple[str, str], ...], ...], peer.get("subject", ()))
     subject = ", ".join(f"{k}={v}" for rdn in rdns for k, v in rdn)
     not_after = peer.get("notAfter")
