@@ -325,6 +325,7 @@ def _renderers() -> dict[tuple[str, Format], Callable[..., None]]:
         ("config", Format.table): table.render_config,
         ("batch", Format.table): batchview.render_batch,
         ("smoke", Format.table): smokeview.render_smoke,
+        ("scenarios", Format.table): table.render_scenarios,
     }
 
 

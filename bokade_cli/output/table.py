@@ -336,3 +336,15 @@ def render_config(doc: Document, console: Console, verbose: bool = False) -> Non
     for key, item in doc.items():
         table.add_row(Text(key), Text(str(item["value"])), Text(item["origin"]))
     console.print(table)
+
+
+def render_scenarios(doc: Document, console: Console, verbose: bool = False) -> None:
+    """`simulator list`: each bundled scenario, the number(s) it serves, what it shows."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("Scenario", no_wrap=True, header_style="bold")
+    table.add_column("Personnummer", no_wrap=True, header_style="bold")
+    table.add_column("Description", overflow="fold", header_style="bold")
+    for s in doc["scenarios"]:
+        numbers = "\n".join(c["personnummer"] for c in s["citizens"])
+        table.add_row(Text(s["name"]), Text(numbers), Text(s["description"]))
+    console.print(table)
