@@ -57,7 +57,7 @@ def config_check(
     --strict it is an error. `bokade smoke` checks the files on the machine that runs.
     """
     with guarded(None, ShowFormat, debug=debug) as out:
-        from bokade_cli.config import load_settings
+        from bokade_cli.config import load_settings, redact_url
         from bokade_cli.config_report import check_files, check_values
 
         settings = load_settings(config_file=config, profile=profile)
@@ -74,7 +74,11 @@ def config_check(
             return
         files = ", ".join(str(f) for f in settings.files) or "no config file"
         warned = f"; {len(file_problems)} warning(s)" if file_problems else ""
-        out.write_text(f"Configuration OK: profile {settings.profile.name} ({files}){warned}.\n")
+        proxy = settings.profile.proxy
+        via = f"; through the proxy {redact_url(proxy)}" if proxy else ""
+        out.write_text(
+            f"Configuration OK: profile {settings.profile.name} ({files}){via}{warned}.\n"
+        )
 
 
 def register(app: typer.Typer) -> None:
