@@ -68,7 +68,9 @@ def _relay(a: socket.socket, b: socket.socket) -> None:
         selector.close()
 
 
-def _make_handler(log: ProxyLog, credentials: str | None) -> type[socketserver.StreamRequestHandler]:
+def _make_handler(
+    log: ProxyLog, credentials: str | None
+) -> type[socketserver.StreamRequestHandler]:
     expected = "Basic " + base64.b64encode(credentials.encode()).decode() if credentials else None
 
     class Handler(socketserver.StreamRequestHandler):

@@ -206,9 +206,7 @@ def test_smoke_checks_the_tunnel_through_the_proxy(
     config = _config(
         tmp_path, https.base_url, guarded_proxy.with_credentials("ops", SECRET), pki[0] / "ca.pem"
     )
-    result = CliRunner().invoke(
-        app, ["smoke", "--config", str(config), "--pnr", PNR, "-f", "json"]
-    )
+    result = CliRunner().invoke(app, ["smoke", "--config", str(config), "--pnr", PNR, "-f", "json"])
     assert result.exit_code == 0, result.output  # warnings (failing demo sources) only
     steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
     endpoint = steps["endpoint"]
