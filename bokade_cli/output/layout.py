@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rich import box
 from rich.cells import cell_len
@@ -61,6 +62,16 @@ class Column:
     justify: str = "left"
     cells: list[Cell] = field(default_factory=list)
 
+    @cached_property
+    def need(self) -> int:
+        """The fewest cells the column's lines can be shown in (headers aside)."""
+        return max((line.need for c in self.cells for line in c), default=0)
+
+    @cached_property
+    def want(self) -> int:
+        """The cells the column's longest line takes (headers aside)."""
+        return max((line.width for c in self.cells for line in c), default=0)
+
 
 @dataclass(frozen=True)
 class Fit:
@@ -77,14 +88,8 @@ def fit(columns: Sequence[Column], width: int, gap: int = 2, short: bool = False
 
 
 def _widths(columns: Sequence[Column], headers: Sequence[str], room: int) -> tuple[int, ...] | None:
-    need = [
-        max([cell_len(h), *(line.need for c in col.cells for line in c)])
-        for col, h in zip(columns, headers, strict=True)
-    ]
-    want = [
-        max([n, *(line.width for c in col.cells for line in c)])
-        for col, n in zip(columns, need, strict=True)
-    ]
+    need = [max(cell_len(h), col.need) for col, h in zip(columns, headers, strict=True)]
+    want = [max(n, col.want) for col, n in zip(columns, need, strict=True)]
     if sum(want) <= room:
         return tuple(want)
     if sum(need) > room:
