@@ -284,3 +284,29 @@ def test_collect_dash_prompts_on_a_terminal_and_reads_the_number(demo: RunningSe
     os.close(master)
     assert process.returncode == 3
     assert b'"subject_of_care": "19121212-****"' in stdout
+
+
+def test_identifiers_wider_than_the_terminal_fold_but_nothing_overflows(tmp_path: Path) -> None:
+    """A hostile producer's 70-character booking id cannot fit 80 columns with the rest: the
+    table folds as a last resort, and still nothing is wider than the terminal."""
+    long_id = "B-" + "7" * 68
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(
+        '[[citizens]]\npersonnummer = "191212121212"\n'
+        '[[producers]]\nhsa_id = "SE2321000016-L001"\nname = "' + "Långt namn " * 12 + '"\n'
+        '[[engagements]]\nlogical_address = "SE2321000016-L001"\n'
+        'contracts = ["GetSubjectOfCareSchedule"]\n'
+        f'[[bookings]]\nproducer = "SE2321000016-L001"\nstart = "+2d 10:00"\nbooking_id = "{long_id}"\n'
+    )
+    code, text = on_terminal(["demo", "--scenario", str(scenario)], 80)
+    assert code == 0, text
+    assert all(cell_len(line) <= 80 for line in text.splitlines())
+    lines = text.splitlines()
+    table = lines[lines.index("─" * 80) + 1 : lines.index("Calls")]
+    pieces = [line.split()[1] if n == 0 else line.split()[0] for n, line in enumerate(table)]
+    assert "".join(p for p in pieces if set(p) <= set("B-7")) == long_id  # folded, not cut
+    assert any(line.rstrip().endswith("…") or "… " in line for line in table)  # the name is cut
+    _, piped = in_pipe(["demo", "--scenario", str(scenario)])
+    assert any(
+        long_id in line and "SE2321000016-L001 Långt namn" in line for line in piped.splitlines()
+    )

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
@@ -141,7 +141,8 @@ def _text(lines: Cell, width: int | None) -> Text:
 
 
 def folded(columns: Sequence[Column], title: str | None = None) -> Table:
-    """The last resort when identifiers are wider than the terminal: fold, never overflow."""
+    """The last resort when identifiers are wider than the terminal: they fold, names are cut,
+    and nothing is wider than the terminal."""
     table = Table(
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -155,8 +156,19 @@ def folded(columns: Sequence[Column], title: str | None = None) -> Table:
         table.add_column(col.short or col.header, overflow="fold", justify=col.justify)  # type: ignore[arg-type]
     rows = max((len(c.cells) for c in columns), default=0)
     for r in range(rows):
-        table.add_row(*(_text(col.cells[r], None) for col in columns))
+        table.add_row(*(_group(col.cells[r]) for col in columns))
     return table
+
+
+def _group(lines: Cell) -> Group:
+    return Group(
+        *(
+            Text(
+                x.text, x.style, no_wrap=x.keep == 0, overflow="ellipsis" if x.keep == 0 else "fold"
+            )
+            for x in lines
+        )
+    )
 
 
 def first_fit(width: int, layouts: Sequence[Sequence[Column]]) -> tuple[int, Fit] | None:
