@@ -139,7 +139,7 @@ def loopback_proxy(credentials: str | None = None) -> Iterator[RunningProxy]:
     """A proxy on 127.0.0.1 (a free port); `credentials` "user:password" makes it require them."""
     log = ProxyLog()
     server = _Server(("127.0.0.1", 0), _make_handler(log, credentials))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     port = server.server_address[1]
     try:
