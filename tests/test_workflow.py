@@ -396,3 +396,12 @@ def test_the_json_document_carries_what_the_table_shows(demo: RunningServer) -> 
         "received": 10, "shown": 6, "unique": 2, "duplicate": 0, "filtered": 4,
     }  # fmt: skip
     assert doc["target_readiness"] == 0.5
+
+
+def test_config_show_and_simulator_list_write_their_document_to_output(tmp_path: Path) -> None:
+    for argv, key in ((["config", "show"], "base_url"), (["simulator", "list"], "scenarios")):
+        target = tmp_path / f"{argv[0]}.json"
+        result = run(*argv, "-f", "json", "-o", str(target))
+        assert result.exit_code == 0 and result.stdout == ""
+        assert key in json.loads(target.read_text())
+        assert target.stat().st_mode & 0o777 == 0o600

@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
-from bokade_cli.commands.options import ConfigOption, DebugOption, ProfileOption, format_option
+from bokade_cli.commands.options import (
+    ConfigOption,
+    DebugOption,
+    OutputOption,
+    ProfileOption,
+    format_option,
+)
 from bokade_cli.errors import ExitCode
 
 
@@ -17,21 +23,23 @@ class ShowFormat(StrEnum):
     json = "json"
 
 
-def config_path() -> None:
+def config_path(debug: DebugOption = False) -> None:
     """Print the user config file's path."""
-    from bokade_cli.config import user_config_file
+    with guarded(None, ShowFormat, debug=debug) as out:
+        from bokade_cli.config import user_config_file
 
-    typer.echo(str(user_config_file()))
+        out.write_text(f"{user_config_file()}\n")
 
 
 def config_show(
     profile: ProfileOption = None,
     config: ConfigOption = None,
     fmt: Annotated[ShowFormat | None, format_option()] = None,
+    output: OutputOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Print the effective settings and where each came from (secrets redacted)."""
-    with guarded(fmt, ShowFormat, debug=debug) as out:
+    with guarded(fmt, ShowFormat, debug=debug, output=output) as out:
         from bokade_cli.config import load_settings
         from bokade_cli.config_report import describe
         from bokade_cli.output.boundary import View
