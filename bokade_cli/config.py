@@ -39,6 +39,7 @@ SETTINGS: dict[str, tuple[str, object]] = {
     "connect_timeout_s": ("seconds", 5.0),
     "max_response_bytes": ("bytes", 20_000_000),
     "relations_file": ("path", None),
+    "proxy": ("proxy", None),
     **{f"paths.{key}": ("urlpath", DEFAULT_PATHS[contract]) for key, contract in PATH_KEYS.items()},
     **{f"tls.{key}": ("path", None) for key in TLS_KEYS},
 }
@@ -110,6 +111,33 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+_PROXY_HINT = (
+    "Write proxy as http(s)://[user:password@]host:port, e.g. http://proxy.example.se:3128; "
+    "environment variables such as HTTPS_PROXY are never used."
+)
+
+
+def proxy_problem(url: str) -> str | None:
+    """What makes `url` unusable as the egress proxy, never echoing its credentials."""
+    shown = redact_url(url)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return f"{shown!r} holds spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"{shown!r} is not a valid URL (check the port)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{shown!r} must start with http:// or https://"
+    if not parts.hostname:
+        return f"{shown!r} names no host"
+    if port == 0:
+        return f"{shown!r} has port 0"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "?" in url or "#" in url:
+        return f"{shown!r} holds a path, query or fragment; a proxy is only scheme, host and port"
+    return None
+
+
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
     """BOKADE_CONFIG_DIR if set (tests isolate themselves with it), else the platform's dir."""
     env = os.environ if env is None else env
@@ -143,6 +171,7 @@ class Profile:
     max_response_bytes: int = 20_000_000
     paths: Mapping[str, str] = field(default_factory=lambda: DEFAULT_PATHS)
     relations_file: Path | None = None
+    proxy: str | None = None  # the egress proxy (may hold credentials: shown only redacted)
     tls: TlsSettings = field(default_factory=TlsSettings)
 
     def url(self, contract_key: str) -> str:
@@ -190,6 +219,11 @@ def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool)
             if wrong is None:
                 return value.strip()
             raise ConfigError(f"{where}: {wrong}", _URL_HINT)
+        if kind == "proxy":
+            wrong = proxy_problem(value.strip())
+            if wrong is None:
+                return value.strip()
+            raise ConfigError(f"{where}: {wrong}", _PROXY_HINT)
         if kind != "path":
             return value.strip()
         path = Path(value).expanduser()

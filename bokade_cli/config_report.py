@@ -35,7 +35,7 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
     for key in SETTINGS:
         value = _value(settings.profile, key)
         text = "(not set)" if value is None else str(value)
-        if key == "base_url" and value is not None:
+        if key in ("base_url", "proxy") and value is not None:
             text = redact_url(text)
         rows.append((key, text, settings.origins[key]))
     return rows

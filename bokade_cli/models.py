@@ -129,3 +129,8 @@ class CollectionResult:
     @property
     def anything_answered(self) -> bool:
         return any(c.answered for c in self.calls)
+
+    @property
+    def call2_without_relations(self) -> bool:
+        """This logic has call2, but it was not made at all: no relation list was given."""
+        return self.logic != "target" and not self.relations

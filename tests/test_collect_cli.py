@@ -27,6 +27,7 @@ DOC_KEYS = {
     "summary",
     # additive keys (SPEC §4)
     "relations",
+    "not_called",
     "stats",
     "target_readiness",
 }

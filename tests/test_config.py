@@ -460,7 +460,8 @@ def test_describe_lists_every_key_with_its_origin_and_never_reads_secrets(tmp_pa
     assert table["tls.cert_file"] == ("(not set)", "default")
     assert table["paths.GetCareContacts_v3"][1] == "default"
     assert table["timeout_s"] == ("35.0", "default")
-    assert len(rows) == 15
+    assert len(rows) == 16  # profile + every setting (proxy included)
+    assert table["proxy"] == ("(not set)", "default")
     assert not any("hunter2" in cell for row in rows for cell in row)
 
 

@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
-from bokade_cli.commands.options import ConfigOption, DebugOption, ProfileOption, format_option
+from bokade_cli.commands.options import (
+    ConfigOption,
+    DebugOption,
+    OutputOption,
+    ProfileOption,
+    format_option,
+)
 from bokade_cli.errors import ExitCode
 
 
@@ -29,10 +35,11 @@ def config_show(
     profile: ProfileOption = None,
     config: ConfigOption = None,
     fmt: Annotated[ShowFormat | None, format_option()] = None,
+    output: OutputOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Print the effective settings and where each came from (secrets redacted)."""
-    with guarded(fmt, ShowFormat, debug=debug) as out:
+    with guarded(fmt, ShowFormat, debug=debug, output=output) as out:
         from bokade_cli.config import load_settings
         from bokade_cli.config_report import describe
         from bokade_cli.output.boundary import View
@@ -58,7 +65,7 @@ def config_check(
     --strict it is an error. `bokade smoke` checks the files on the machine that runs.
     """
     with guarded(None, ShowFormat, debug=debug) as out:
-        from bokade_cli.config import load_settings
+        from bokade_cli.config import load_settings, redact_url
         from bokade_cli.config_report import check_files, check_values
 
         settings = load_settings(config_file=config, profile=profile)
@@ -75,7 +82,11 @@ def config_check(
             return
         files = ", ".join(str(f) for f in settings.files) or "no config file"
         warned = f"; {len(file_problems)} warning(s)" if file_problems else ""
-        out.write_text(f"Configuration OK: profile {settings.profile.name} ({files}){warned}.\n")
+        proxy = settings.profile.proxy
+        via = f"; through the proxy {redact_url(proxy)}" if proxy else ""
+        out.write_text(
+            f"Configuration OK: profile {settings.profile.name} ({files}){via}{warned}.\n"
+        )
 
 
 def register(app: typer.Typer) -> None:

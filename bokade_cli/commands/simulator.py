@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bokade_cli.commands.guard import guarded
-from bokade_cli.commands.options import DebugOption, DocFormat
+from bokade_cli.commands.options import (
+    DebugOption,
+    DocFormat,
+    OutputOption,
+    UnmaskOption,
+    format_option,
+)
 from bokade_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from bokade_cli.output.boundary import Output
+    from bokade_cli.simulator import Scenario
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+NUMBER_HINT = (
+    "collect needs the number a scenario serves (any other gets no appointments); "
+    "--unmask shows it in full."
+)
+
+
+def _citizens(scenario: Scenario, out: Output) -> list[dict[str, object]]:
+    """The numbers a scenario serves (the boundary masks them), with their relation lists."""
+    for citizen in scenario.citizens:
+        out.protect(citizen.personnummer)
+    return [
+        {"personnummer": _dashed(c.personnummer), "relations": list(c.relations)}
+        for c in scenario.citizens
+    ]
+
+
+def _dashed(digits: str) -> str:
+    return f"{digits[:8]}-{digits[8:]}" if len(digits) == 12 else digits
 
 
 def simulator_serve(
@@ -41,16 +77,18 @@ def simulator_serve(
         Path | None,
         typer.Option("--client-ca", help="Require client certificates signed by this CA (mTLS)."),
     ] = None,
+    unmask: UnmaskOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Serve a scenario as a stand-alone platform endpoint until Ctrl-C."""
-    with guarded(None, DocFormat, debug=debug) as out:
+    with guarded(None, DocFormat, debug=debug, unmask=unmask) as out:
         from bokade_cli.simulator import Simulator, load_scenario, serve_forever
         from bokade_cli.simulator.tls import server_context, throwaway_pki
 
         if (tls_key or client_ca) and not tls_cert:
             raise UsageError("--tls-key and --client-ca need --tls-cert", "Add --tls-cert FILE.")
         loaded = load_scenario(scenario)
+        citizens = _citizens(loaded, out)
         if tls and not tls_cert:
             tls_cert, tls_key, client_ca = throwaway_pki(tls_dir)
         context = server_context(tls_cert, tls_key, client_ca) if tls_cert else None
@@ -61,6 +99,12 @@ def simulator_serve(
                 f"Simulating scenario {loaded.name} on {base_url}{mutual} "
                 f"(aggregator {loaded.aggregator}); Ctrl-C stops."
             )
+            for citizen in citizens:
+                relations = " ".join(citizen["relations"]) or "none"  # type: ignore[arg-type]
+                out.say(
+                    f"It serves personnummer {citizen['personnummer']} (relations: {relations})."
+                )
+            out.say(f"Hint: {NUMBER_HINT}")
             if tls and client_ca is not None and (tls_dir / "client.pem").exists():
                 folder = tls_dir.resolve()
                 out.say("A profile for it (on stdout, ready to paste into a config file):")
@@ -74,12 +118,31 @@ def simulator_serve(
         out.say("Simulator stopped.")
 
 
-def simulator_list() -> None:
-    """List the bundled scenarios."""
-    from bokade_cli.simulator import list_scenarios, load_scenario
+def simulator_list(
+    fmt: Annotated[ListFormat | None, format_option()] = None,
+    output: OutputOption = None,
+    unmask: UnmaskOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """List the bundled scenarios and the personnummer each one serves."""
+    with guarded(fmt, ListFormat, debug=debug, unmask=unmask, output=output) as out:
+        from bokade_cli.output.boundary import View
+        from bokade_cli.output.documents import SCHEMA_VERSION
+        from bokade_cli.simulator import list_scenarios, load_scenario
 
-    for name in list_scenarios():
-        typer.echo(f"{name}\t{load_scenario(name).description}")
+        scenarios = []
+        for name in list_scenarios():
+            loaded = load_scenario(name)
+            scenarios.append(
+                {
+                    "name": name,
+                    "description": loaded.description,
+                    "citizens": _citizens(loaded, out),
+                }
+            )
+        out.emit(View("scenarios", {"schema_version": SCHEMA_VERSION, "scenarios": scenarios}))
+        if out.fmt.value == "table":
+            out.say(f"Hint: {NUMBER_HINT}")
 
 
 def register(app: typer.Typer) -> None:

@@ -235,6 +235,7 @@ def make_client(
         max_connections=max_connections,
         on_event=observer.event,
         on_exchange=observer.exchange,
+        proxy=profile.proxy,
     )
 
 

@@ -119,8 +119,11 @@ class SoapClient:
         max_connections: int = 100,
         on_event: Callable[[str], None] | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
+        proxy: str | None = None,
     ) -> None:
         self.timeout_s = timeout_s
+        self._proxy = _proxy(proxy)
+        self._secrets = proxy_secrets(proxy)
         self.max_response_bytes = max_response_bytes
         self.consumer_hsa_id = consumer_hsa_id
         self._on_event = on_event or (lambda _msg: None)
@@ -144,7 +147,10 @@ class SoapClient:
                 transport=self._transport,
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
                 follow_redirects=False,
-                trust_env=False,  # never a proxy or netrc from the environment: patient traffic
+                # Never a proxy or netrc from the environment (HTTPS_PROXY, ...): patient traffic
+                # goes only where the profile says, through its own `proxy` if it names one.
+                trust_env=False,
+                proxy=self._proxy,
             )
         return shard
 
@@ -200,6 +206,7 @@ class SoapClient:
                     ) from None
         except CallError as exc:
             exc.queued_ms = _ms(started - arrived)
+            exc.message, exc.hint = self._redact(exc.message), self._redact(exc.hint)
             raise
         finally:
             if self._on_exchange is not None:
@@ -209,6 +216,31 @@ class SoapClient:
         assert status is not None and raw is not None
         elapsed, queued = _ms(time.perf_counter() - started), _ms(started - arrived)
         return Posted(status, raw, correlation_id, elapsed, queued, location)
+
+    def _failure(self, exc: Exception, url: str) -> CallError:
+        """A transport failure as the call's error, naming the proxy when it was the proxy."""
+        if self._proxy is None:
+            return _transport_error(exc, url)
+        proxy = _host(str(self._proxy.url))
+        if isinstance(exc, httpx.ProxyError):
+            return TransportError(
+                f"the proxy {proxy} refused to open a tunnel to {_host(url)} ({exc})",
+                "A 407 means the proxy wants other credentials (user:password@ in `proxy`); "
+                "otherwise ask the proxy's owners whether it may reach the platform.",
+            )
+        tls = any(word in str(exc).upper() for word in ("SSL", "CERTIFICATE", "TLS"))
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) and not tls:
+            return TransportError(
+                f"could not reach the proxy {proxy} ({exc or type(exc).__name__})",
+                "Check the profile's proxy (BOKADE_PROXY) and that the proxy is up.",
+            )
+        return _transport_error(exc, url)
+
+    def _redact(self, text: str) -> str:
+        """A message without the proxy's credentials (httpx may quote the proxy URL)."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
     async def call(
         self, url: str, soap_action: str, envelope: bytes, tag: tuple[str, ...] = ()
@@ -242,7 +274,7 @@ class SoapClient:
                     return resp.status_code, body, location
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt == CONNECT_RETRIES or _is_dns_failure(exc):
-                    raise _transport_error(exc, url) from None
+                    raise self._failure(exc, url) from None
                 delay = 0.1 * 2**attempt
                 self._on_event(
                     f"connect to {url} failed ({exc}); retry {attempt + 1} in {delay:g} s"
@@ -255,8 +287,33 @@ class SoapClient:
                 ) from None
             except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
                 # NOTE: a TLS alert arriving mid-read can surface as a bare ssl.SSLError.
-                raise _transport_error(exc, url) from None
+                raise self._failure(exc, url) from None
         raise AssertionError("unreachable")
+
+
+def _proxy(url: str | None) -> httpx.Proxy | None:
+    """The profile's proxy; an https proxy is verified against the system's CA store."""
+    if url is None:
+        return None
+    if not url.lower().startswith("https:"):
+        return httpx.Proxy(url)
+    context = ssl.create_default_context()
+    context.keylog_filename = None  # type: ignore[assignment]  # SSLKEYLOGFILE is never honoured
+    return httpx.Proxy(url, ssl_context=context)
+
+
+def proxy_secrets(url: str | None) -> list[str]:
+    """The credentials in a proxy URL, as written and decoded, longest first."""
+    from urllib.parse import unquote
+
+    if not url:
+        return []
+    userinfo = urlsplit(url).netloc.rpartition("@")[0]
+    if not userinfo:
+        return []
+    user, _, password = userinfo.partition(":")
+    found = {userinfo, unquote(userinfo), password, unquote(password)}
+    return sorted((s for s in found if len(s) >= 3), key=len, reverse=True)
 
 
 def _ms(seconds: float) -> int:
@@ -385,6 +442,8 @@ def interpret(
 
 
 def _http_hint(status: int) -> str:
+    if status == 407:
+        return "The proxy wants credentials: put them in the profile's proxy as user:password@."
     if status in (401, 403):
         return "The platform refused the client certificate or consumer; check the profile's tls and consumer_hsa_id."
     if status == 404:

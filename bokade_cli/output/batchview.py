@@ -13,6 +13,7 @@ from bokade_cli.models import CALL_PRIORITY
 from bokade_cli.output.csvtext import csv_text
 from bokade_cli.output.documents import SCHEMA_VERSION, collect_document, stats_fields
 from bokade_cli.output.junit import JUnitCase
+from bokade_cli.output.layout import Cell, Column, Line, cell, hanging, name, print_fitted
 from bokade_cli.output.table import render_stats
 from bokade_cli.stats import sum_stats
 
@@ -253,42 +254,71 @@ def progress_line(case: Document, done: int, total: int) -> Text:
 
 
 def render_batch(doc: Document, console: Console, verbose: bool = False) -> None:
-    """One row per case, the summed per-call statistics, and the totals."""
+    """One row per case, the summed per-call statistics, and the totals.
+
+    When the unmet expectations do not fit beside the cases, they are listed in full under
+    the table, so every case stays one line and nothing is cut."""
     name = doc["file"].replace("\\", "/").rpartition("/")[2]
-    table = Table(title=f"Batch {name}", title_justify="left", header_style="bold")
-    for column in ("#", "Case", "Subject", "Result", "Shown", "Dup", "Filtered", "Complete", "ms"):
-        right = column in ("#", "Shown", "Dup", "Filtered", "ms")
-        table.add_column(column, justify="right" if right else "left", overflow="fold")
-    table.add_column("Unmet expectations / error", overflow="fold")
-    for case in doc["cases"]:
-        result = case["result"]
-        summary = result["summary"] if result is not None else None
-        cells = (
-            [str(summary[k]) for k in ("shown", "duplicate", "filtered")]
-            if summary
-            else ["", "", ""]
-        )
-        complete = "" if result is None else "yes" if result["complete"] else "no"
-        problems = (
-            "; ".join(case["unmet"])
-            if case["unmet"]
-            else (case["error"]["message"] if case["error"] else "")
-        )
-        table.add_row(
-            Text(str(case["index"])),
-            Text(case["case"]),
-            Text(case["subject_of_care"]),
-            Text(case["status"], style=_STYLE[case["status"]]),
-            *map(Text, cells),
-            Text(complete, style="" if complete != "no" else "yellow"),
-            Text(str(case["elapsed_ms"]) if case["status"] != "not_run" else ""),
-            Text(problems),
-        )
-    console.print(table)
+    cases = doc["cases"]
+    problems = [_problems(case) for case in cases]
+    columns = _case_columns(cases)
+    if not any(problems):
+        print_fitted(console, (columns,), title=f"Batch {name}")
+    elif print_fitted(console, (columns + [_problem_column(problems)], columns), f"Batch {name}"):
+        console.print(Text("Unmet expectations and errors", style="bold"))
+        for case, text in zip(cases, problems, strict=True):
+            if text:
+                hanging(console, Text(f"  {case['index']:>3}  "), Text(text))
     render_stats(doc, console)
     console.print(totals_text(doc))
+    ran = [c["result"] for c in cases if c["result"] is not None]
+    if ran and not any(call["outcome"] == "ok" for r in ran for call in r["calls"]):
+        console.print(
+            Text(
+                "Nothing answered in any case: the endpoint looks down (exit 4), which is an "
+                "outage, not a failed expectation.",
+                style="red",
+            )
+        )
     if "facilities" in doc:
         render_facilities(doc["facilities"], console)
+
+
+def _problems(case: Document) -> str:
+    if case["unmet"]:
+        return "; ".join(case["unmet"])
+    return str(case["error"]["message"]) if case["error"] else ""
+
+
+def _case_columns(cases: list[Document]) -> list[Column]:
+    def figures(case: Document, key: str) -> Cell:
+        result = case["result"]
+        return cell(str(result["summary"][key]) if result is not None else "")
+
+    def complete(case: Document) -> Cell:
+        result = case["result"]
+        flag = "" if result is None else "yes" if result["complete"] else "no"
+        return cell(Line(flag, "yellow" if flag == "no" else ""))
+
+    return [
+        Column("#", justify="right", cells=[cell(str(c["index"])) for c in cases]),
+        Column("Case", cells=[cell(name(c["case"])) for c in cases]),
+        Column("Subject", cells=[cell(c["subject_of_care"]) for c in cases]),
+        Column("Result", cells=[cell(Line(c["status"], _STYLE[c["status"]])) for c in cases]),
+        Column("Shown", justify="right", cells=[figures(c, "shown") for c in cases]),
+        Column("Dup", justify="right", cells=[figures(c, "duplicate") for c in cases]),
+        Column("Filtered", "Filt", "right", cells=[figures(c, "filtered") for c in cases]),
+        Column("Complete", "Compl", cells=[complete(c) for c in cases]),
+        Column(
+            "ms",
+            justify="right",
+            cells=[cell(str(c["elapsed_ms"]) if c["status"] != "not_run" else "") for c in cases],
+        ),
+    ]
+
+
+def _problem_column(problems: list[str]) -> Column:
+    return Column("Unmet expectations / error", "Unmet / error", cells=[cell(p) for p in problems])
 
 
 def totals_text(doc: Document) -> Text:

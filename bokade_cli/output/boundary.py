@@ -338,6 +338,7 @@ def _renderers() -> dict[tuple[str, Format], Callable[..., Any]]:
         ("batch", Format.table): batchview.render_batch,
         ("batch", Format.csv): batchview.render_facilities_csv,
         ("smoke", Format.table): smokeview.render_smoke,
+        ("scenarios", Format.table): table.render_scenarios,
     }
 
 

@@ -48,10 +48,24 @@ class _Stripped:
         return getattr(self._stream, name)
 
 
-def make_console(stream: IO[str] | None = None, *, stderr: bool = False) -> Console:
-    """A console on `stream` (default stdout, or stderr): terminal width, else unwrapped."""
+def _console_class() -> type[Console]:
     from rich.console import Console
 
+    class _Console(Console):
+        """NOTE: rich answers a closed pipe by pointing stdout at /dev/null and exiting 1, even
+        for a stderr console. A closed pipe is the reader's choice (`| head -1`), not a failure:
+        raise it to the output boundary, which stops writing and keeps the run's own exit code."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console
+
+
+def make_console(stream: IO[str] | None = None, *, stderr: bool = False) -> Console:
+    """A console on `stream` (default stdout, or stderr): terminal width, else unwrapped."""
+    Console = _console_class()
     target = stream or (sys.stderr if stderr else sys.stdout)
     probe = Console(file=target, highlight=False)
     if probe.is_terminal:

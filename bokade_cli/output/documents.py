@@ -64,8 +64,37 @@ def collect_document(result: CollectionResult, stats: Stats | None = None) -> Do
         "appointments": [appointment_document(a) for a in result.appointments],
         "summary": summary_counts(result.appointments),
         "relations": list(result.relations),
+        "not_called": not_called(result),
         **stats_fields(stats or compute_stats(result)),
     }
+
+
+NO_RELATIONS = (
+    "no relation list (mottagningsrelation) was given, so no facility was called directly; "
+    "appointments at facilities outside call1's engagement index are not collected"
+)
+NO_RELATIONS_HINT = (
+    "Give the citizen's relations with --relation HSAID or --relations FILE (or relations_file "
+    "in the profile)."
+)
+
+
+def not_called(result: CollectionResult) -> list[Document]:
+    """Calls the logic has but that were not made at all, each with a code and a reason.
+
+    call2 goes to the relation facilities, so without a relation list there is no call2 line
+    in `calls`; this says so (explain's `not_in_relation_list` says the same per facility).
+    """
+    if not result.call2_without_relations:
+        return []
+    return [
+        {
+            "call": "call2",
+            "code": "no_relation_list",
+            "message": NO_RELATIONS,
+            "hint": NO_RELATIONS_HINT,
+        }
+    ]
 
 
 def source_document(s: SourceStatus) -> Document:
@@ -155,6 +184,7 @@ def comparison_document(c: Comparison) -> Document:
         "now": doc["now"],
         "complete": doc["complete"],
         "relations": list(c.relations),
+        "not_called": not_called(c.union),
         "logics": {
             logic: {"shown": shown[logic], "complete": c.results[logic].complete}
             for logic in LOGICS

@@ -6,11 +6,11 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from bokade_cli.output.documents import SCHEMA_VERSION
 from bokade_cli.output.junit import JUnitCase, JUnitStatus
+from bokade_cli.output.layout import Column, Line, cell, first_fit, hanging, render
 
 if TYPE_CHECKING:
     from bokade_cli.ops.smoke.run import SmokeReport
@@ -45,38 +45,54 @@ def smoke_document(report: SmokeReport, strict: bool) -> Document:
 
 
 def render_smoke(doc: Document, console: Console, verbose: bool = False) -> None:
+    """A table of the steps when it fits; on a narrow terminal each step's detail and hint go
+    under its verdict line, word-wrapped, so no HSA-id or correlation id is ever broken."""
     console.print(
         Text(f"Smoke test of profile {doc['profile']} ({doc['base_url'] or 'no base_url'})")
     )
-    table = Table(header_style="bold")
-    for name in ("Step", "Verdict", "ms", "Detail"):
-        table.add_column(name, overflow="fold", justify="right" if name == "ms" else "left")
-    for step in doc["steps"]:
-        detail = Text(step["detail"])
-        if step["hint"] and step["verdict"] in ("warn", "fail") and step["hint"] != step["detail"]:
-            detail.append(f"\nhint: {step['hint']}", style="dim")
-        elapsed = "" if step["verdict"] == "skip" else str(step["elapsed_ms"])
-        table.add_row(
-            Text(step["title"]),
-            Text(step["verdict"], style=_STYLE[step["verdict"]]),
-            Text(elapsed),
-            detail,
-        )
-    console.print(table)
+    steps = doc["steps"]
+    columns = [
+        Column("Step", cells=[cell(s["title"]) for s in steps]),
+        Column("Verdict", cells=[cell(Line(s["verdict"], _STYLE[s["verdict"]])) for s in steps]),
+        Column("ms", justify="right", cells=[cell(_elapsed(s)) for s in steps]),
+        Column("Detail", cells=[cell(*_detail(s)) for s in steps]),
+    ]
+    found = first_fit(console.width, (columns,))
+    if found is not None:
+        console.print(render(columns, found[1]))
+    else:
+        for step in steps:
+            head = Text(f"{step['verdict']:<5}", style=_STYLE[step["verdict"]])
+            head.append(f" {_elapsed(step):>5}{' ms' if _elapsed(step) else '   '}  ")
+            hanging(console, head, Text(step["title"], style="bold"))
+            for line in _detail(step):
+                hanging(console, Text(" " * 16), Text(line.text, style=line.style))
     counts = doc["summary"]
-    line = Text(
+    summary = Text(
         f"{len(doc['steps'])} steps: {counts['pass']} passed, {counts['warn']} warning(s), "
         f"{counts['fail']} failed, {counts['skip']} skipped. "
     )
     if not doc["passed"]:
-        line.append(
+        summary.append(
             "FAILED" + (" (--strict: warnings count)" if doc["strict"] else ""), style="red"
         )
     elif counts["warn"]:
-        line.append("PASSED with warnings (--strict makes them fail)", style="yellow")
+        summary.append("PASSED with warnings (--strict makes them fail)", style="yellow")
     else:
-        line.append("PASSED", style="green")
-    console.print(line)
+        summary.append("PASSED", style="green")
+    console.print(summary)
+
+
+def _elapsed(step: Document) -> str:
+    return "" if step["verdict"] == "skip" else str(step["elapsed_ms"])
+
+
+def _detail(step: Document) -> list[Line]:
+    """The detail, and the hint under it when the step warned or failed."""
+    lines = [Line(step["detail"])]
+    if step["hint"] and step["verdict"] in ("warn", "fail") and step["hint"] != step["detail"]:
+        lines.append(Line(f"hint: {step['hint']}", "dim"))
+    return lines
 
 
 def smoke_junit(doc: Document) -> list[JUnitCase]:

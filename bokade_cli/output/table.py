@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from bokade_cli.models import CALL_PRIORITY
+from bokade_cli.output.layout import Cell, Column, Line, cell, hanging, name, print_fitted
 
 Document = dict[str, Any]
 
@@ -38,55 +41,96 @@ def render_collect(doc: Document, console: Console, verbose: bool = False) -> No
         Text(f"Bokade tider for {doc['subject_of_care']}: {doc['logic']} logic, now {doc['now']}")
     )
     if doc["appointments"]:
-        table = Table(header_style="bold")
-        for name in (
-            "ID",
-            "Booking id",
-            "Facility",
-            "Start",
-            "Call",
-            "Verdict",
-            "Reason / duplicate of",
-        ):
-            table.add_column(name, overflow="fold")
-        for a in doc["appointments"]:
-            table.add_row(*_row(a))
-        console.print(table)
+        rows = doc["appointments"]
+        print_fitted(console, (_collect_wide(rows), _collect_narrow(rows)))
     else:
         console.print(Text("No appointments were received.", style="bold"))
     console.print(Text("Calls", style="bold"))
     for call in doc["calls"]:
         print_call(call, console, verbose)
+    for item in doc.get("not_called", ()):
+        print_not_called(item, console)
     render_stats(doc, console)
     console.print(_summary_text(doc))
 
 
-def _row(a: Document) -> list[Text]:
-    facility = a["facility_hsa_id"] or "(no facility)"
-    if a["facility_name"]:
-        facility += f" {a['facility_name']}"
-    start = minutes(a["start"]) if a["start"] else (a["raw_start"] or "(no start)")
+def _facility_line(row: Document) -> Line:
+    """`HSA-id name` on one line: the HSA-id kept whole, the name shortened if need be."""
+    hsa = row["facility_hsa_id"] or "(no facility)"
+    if not row["facility_name"]:
+        return Line(hsa)
+    return Line(f"{hsa} {row['facility_name']}", keep=cell_len(hsa) + 1)
+
+
+def _facility_lines(row: Document) -> Cell:
+    """The HSA-id, and the name under it, shortened if need be."""
+    hsa = row["facility_hsa_id"] or "(no facility)"
+    return cell(hsa, name(row["facility_name"])) if row["facility_name"] else cell(hsa)
+
+
+def _start_lines(a: Document) -> Cell:
+    """Date over time (a raw value that is not a time: split the same way, if it has 14 digits)."""
+    if a["start"]:
+        day, _, time = minutes(a["start"]).partition(" ")
+        return cell(day, time)
+    raw = a.get("raw_start")
+    if raw and len(raw) > 10:
+        return cell(raw[:8], raw[8:])
+    return cell(raw or "(no start)")
+
+
+def _start_line(a: Document) -> str:
+    return minutes(a["start"]) if a["start"] else (a.get("raw_start") or "(no start)")
+
+
+def _verdict(a: Document) -> Line:
+    return Line(a["verdict"], _VERDICT_STYLE[a["verdict"]])
+
+
+def _detail(a: Document) -> str:
     if a["verdict"] == "duplicate":
-        detail = f"duplicate of {a['duplicate_of']} ({a['match']})"
-    elif a["verdict"] == "filtered":
-        detail = a["reason"] or ""
-    else:
-        detail = "invitation" if a["invitation"] else ""
+        return f"duplicate of {a['duplicate_of']} ({a['match']})"
+    if a["verdict"] == "filtered":
+        return a["reason"] or ""
+    return "invitation" if a["invitation"] else ""
+
+
+def _collect_wide(rows: list[Document]) -> list[Column]:
+    """One line per record."""
     return [
-        Text(a["id"]),
-        Text(a["booking_id"] or ""),
-        Text(facility),
-        Text(start),
-        Text(a["call"]),
-        Text(a["verdict"], style=_VERDICT_STYLE[a["verdict"]]),
-        Text(detail),
+        Column("ID", cells=[cell(a["id"]) for a in rows]),
+        Column("Booking id", "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
+        Column("Facility", cells=[cell(_facility_line(a)) for a in rows]),
+        Column("Start", cells=[cell(_start_line(a)) for a in rows]),
+        Column("Call", cells=[cell(a["call"]) for a in rows]),
+        Column("Verdict", cells=[cell(_verdict(a)) for a in rows]),
+        Column("Reason / duplicate of", "Reason", cells=[cell(_detail(a)) for a in rows]),
+    ]
+
+
+def _collect_narrow(rows: list[Document]) -> list[Column]:
+    """Two lines per record: name under HSA-id, time under date, reason under verdict."""
+
+    def verdict(a: Document) -> Cell:
+        if a["verdict"] == "duplicate":
+            head = Line(f"duplicate of {a['duplicate_of']}", _VERDICT_STYLE["duplicate"])
+            return cell(head, f"({a['match']})")
+        detail = _detail(a)
+        return cell(_verdict(a), detail) if detail else cell(_verdict(a))
+
+    return [
+        Column("ID", cells=[cell(a["id"]) for a in rows]),
+        Column("Booking id", "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
+        Column("Facility", cells=[_facility_lines(a) for a in rows]),
+        Column("Start", cells=[_start_lines(a) for a in rows]),
+        Column("Call", cells=[cell(a["call"]) for a in rows]),
+        Column("Verdict", cells=[verdict(a) for a in rows]),
     ]
 
 
 def print_call(call: Document, console: Console, verbose: bool) -> None:
-    line = Text("  ")
-    line.append(f"{call['call']:<9}", style="bold")
-    line.append(f"{call['contract']} {call['logical_address']} ")
+    """One call's status line, its hint and sources; continuation lines stay indented."""
+    line = Text(f"{call['contract']} {call['logical_address']} ")
     line.append(call["outcome"], style=_OUTCOME_STYLE.get(call["outcome"], "red"))
     if call["outcome"] != "skipped":
         line.append(f" {call['elapsed_ms']} ms")
@@ -94,42 +138,51 @@ def print_call(call: Document, console: Console, verbose: bool) -> None:
         line.append(f", {call['records']} records")
     if call["message"]:
         line.append(f": {call['message']}")
-    console.print(line)
+    hanging(console, Text(f"  {call['call']:<9}", style="bold"), line)
     if call.get("hint") and call["outcome"] != "ok":
-        console.print(Text(f"      hint: {call['hint']}", style="dim"))
+        hanging(console, Text("      hint: ", style="dim"), Text(call["hint"], style="dim"))
     for source in call["sources"]:
         failed = source["status"] not in ("DataFromSource", "DataFromCache")
-        mark = Text("      source ")
-        mark.append(f"{source['logical_address'] or '(no logicalAddress)'} ")
+        mark = Text(f"{source['logical_address'] or '(no logicalAddress)'} ")
         mark.append(source["status"] or "(status unknown)", style="red" if failed else "green")
         if source["error"]:
             mark.append(f": {source['error']}")
-        console.print(mark)
+        hanging(console, Text("      source "), mark)
     if verbose:
-        if call.get("correlation_id"):
-            console.print(
-                Text(f"      x-skltp-correlation-id {call['correlation_id']}", style="dim")
-            )
+        dim = (
+            [f"x-skltp-correlation-id {call['correlation_id']}"]
+            if call.get("correlation_id")
+            else []
+        )
         if call.get("queued_ms"):
-            console.print(
-                Text(f"      waited {call['queued_ms']} ms for a connection", style="dim")
-            )
-        for note in call.get("notes", ()):
-            console.print(Text(f"      note: {note}", style="dim"))
+            dim.append(f"waited {call['queued_ms']} ms for a connection")
+        dim += [f"note: {note}" for note in call.get("notes", ())]
+        for text in dim:
+            hanging(console, Text("      "), Text(text, style="dim"))
+
+
+def print_not_called(item: Document, console: Console) -> None:
+    """A call the logic has but that was not made at all (call2 without a relation list)."""
+    line = Text("not made: ")
+    line.append(item["message"])
+    hanging(console, Text(f"  {item['call']:<9}", style="bold"), line)
+    if item.get("hint"):
+        hanging(console, Text("      hint: ", style="dim"), Text(item["hint"], style="dim"))
 
 
 def render_stats(doc: Document, console: Console) -> None:
     """Per-call figures and the share of shown appointments call1 alone provides."""
-    table = Table(title="Per call", title_justify="left", header_style="bold")
-    for name in ("call", "received", "shown", "unique", "duplicate", "filtered"):
-        table.add_column(name, justify="left" if name == "call" else "right")
-    for call in CALL_PRIORITY:
-        c = doc["stats"].get(call) or {}
-        if c.get("received"):
-            figures = (c["received"], c["shown"], c["unique"], c["duplicate"], c["filtered"])
-            table.add_row(call, *map(str, figures))
-    if table.row_count:
-        console.print(table)
+    figures = [
+        (call, doc["stats"][call])
+        for call in CALL_PRIORITY
+        if (doc["stats"].get(call) or {}).get("received")
+    ]
+    if figures:
+        columns = [Column("call", cells=[cell(call) for call, _ in figures])]
+        for key in ("received", "shown", "unique", "duplicate", "filtered"):
+            cells = [cell(str(c[key])) for _, c in figures]
+            columns.append(Column(key, key[:3] if key != "unique" else "uniq", "right", cells))
+        print_fitted(console, (columns,), title="Per call")
     readiness = doc.get("target_readiness")
     if readiness is not None:
         console.print(
@@ -201,22 +254,10 @@ def render_comparison(doc: Document, console: Console, verbose: bool = False) ->
     counts = ", ".join(f"{logic} {doc['logics'][logic]['shown']}" for logic in LOGICS)
     console.print(Text(f"Appointments shown per logic for {doc['subject_of_care']}: {counts}"))
     if doc["appointments"]:
-        table = Table(header_style="bold")
-        for name in ("ID", "Booking id", "Facility", "Start", *LOGICS):
-            table.add_column(name, overflow="fold")
-        for row in doc["appointments"]:
-            facility = (row["facility_hsa_id"] or "") + (
-                f" {row['facility_name']}" if row["facility_name"] else ""
-            )
-            cells = [Text(row[x] or "—", style="" if row[x] else "red") for x in LOGICS]
-            table.add_row(
-                Text(row["id"]),
-                Text(row["booking_id"] or ""),
-                Text(facility),
-                Text(minutes(row["start"])),
-                *cells,
-            )
-        console.print(table)
+        rows = doc["appointments"]
+        print_fitted(
+            console, (_compare_columns(rows, wide=True), _compare_columns(rows, wide=False))
+        )
     by_id = {row["id"]: row for row in doc["appointments"]}
     for key, logic, title in (
         ("lost_under_target", "target", "Lost under the target logic (call1 only)"),
@@ -235,8 +276,31 @@ def render_comparison(doc: Document, console: Console, verbose: bool = False) ->
             )
         if lost:
             console.print(grid)
+    for item in doc.get("not_called", ()):
+        print_not_called(item, console)
     render_stats(doc, console)
     _complete_line(doc, console)
+
+
+def _compare_columns(rows: list[Document], wide: bool) -> list[Column]:
+    """One line per booked time, or two (name under HSA-id, time under date)."""
+
+    def logic(row: Document, key: str) -> Cell:
+        return cell(Line(row[key] or "—", "" if row[key] else "red"))
+
+    return [
+        Column("ID", cells=[cell(row["id"]) for row in rows]),
+        Column("Booking id", "Booking", cells=[cell(row["booking_id"] or "") for row in rows]),
+        Column(
+            "Facility",
+            cells=[cell(_facility_line(row)) if wide else _facility_lines(row) for row in rows],
+        ),
+        Column(
+            "Start",
+            cells=[cell(_start_line(row)) if wide else _start_lines(row) for row in rows],
+        ),
+        *(Column(key, cells=[logic(row, key) for row in rows]) for key in LOGICS),
+    ]
 
 
 def render_relations(doc: Document, console: Console, verbose: bool = False) -> None:
@@ -265,7 +329,22 @@ def render_relations(doc: Document, console: Console, verbose: bool = False) -> 
 
 def render_config(doc: Document, console: Console, verbose: bool = False) -> None:
     """`config show`: every setting, its value (never cut) and where it came from."""
-    table = Table("key", "value", "from", header_style="bold")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("key", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("from", overflow="fold")
     for key, item in doc.items():
         table.add_row(Text(key), Text(str(item["value"])), Text(item["origin"]))
+    console.print(table)
+
+
+def render_scenarios(doc: Document, console: Console, verbose: bool = False) -> None:
+    """`simulator list`: each bundled scenario, the number(s) it serves, what it shows."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("Scenario", no_wrap=True, header_style="bold")
+    table.add_column("Personnummer", no_wrap=True, header_style="bold")
+    table.add_column("Description", overflow="fold", header_style="bold")
+    for s in doc["scenarios"]:
+        numbers = "\n".join(c["personnummer"] for c in s["citizens"])
+        table.add_row(Text(s["name"]), Text(numbers), Text(s["description"]))
     console.print(table)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bokade_cli.config import Settings, load_settings
+from bokade_cli.config import Settings, load_settings, redact_url
 from bokade_cli.config_report import check, describe
 from bokade_cli.engine import Observer
 from bokade_cli.errors import ConfigError
@@ -96,4 +96,6 @@ def _config_step(settings: Settings, problems: list[str], started: float) -> Ste
             "config", title("config"), "fail", elapsed_ms(started), "; ".join(problems), hint, data
         )
     detail = f"profile {profile.name} ({settings.origins['profile']}); read {files}"
+    if profile.proxy:
+        detail += f"; through the proxy {redact_url(profile.proxy)} ({settings.origins['proxy']})"
     return Step("config", title("config"), "pass", elapsed_ms(started), detail, None, data)

@@ -99,39 +99,42 @@ def certificate_step(profile: Profile) -> Step:
 
 
 async def endpoint_step(profile: Profile) -> Step:
-    """TCP connect and, for https, the TLS handshake with the profile's own context."""
+    """TCP connect and, for https, the TLS handshake with the profile's own context; through
+    the profile's proxy (a CONNECT tunnel for https) when it names one."""
     url = urlsplit(profile.base_url or "")
     https = url.scheme == "https"
     host, port = url.hostname or "", url.port or (443 if https else 80)
-    name = f"{'TLS handshake' if https else 'TCP connect'} {host}:{port}"
+    via = f" via proxy {_proxy_host(profile.proxy)}" if profile.proxy else ""
+    name = f"{'TLS handshake' if https else 'TCP connect'} {host}:{port}{via}"
     started = time.perf_counter()
     try:
         context = _client_context(profile) if https else None
-        connect = asyncio.open_connection(
-            host, port, ssl=context, server_hostname=host if https else None
-        )
+        if profile.proxy:
+            connect = _through_proxy(profile.proxy, host, port, context)
+        else:
+            connect = asyncio.open_connection(
+                host, port, ssl=context, server_hostname=host if https else None
+            )
         _reader, writer = await asyncio.wait_for(connect, profile.connect_timeout_s)
     except ConfigError as exc:
         return Step("endpoint", name, "fail", elapsed_ms(started), exc.message, exc.hint)
+    except ProxyRefused as exc:
+        hint = (
+            "The proxy wants other credentials: user:password@ in the profile's proxy."
+            if exc.status == 407
+            else "Ask the proxy's owners whether it may reach the platform's host and port."
+        )
+        detail = f"the proxy answered {exc.line!r} to CONNECT {host}:{port}"
+        return Step("endpoint", name, "fail", elapsed_ms(started), detail, hint)
     except (OSError, TimeoutError) as exc:
         detail, hint = _connect_failure(exc, profile)
         return Step("endpoint", name, "fail", elapsed_ms(started), detail, hint)
     elapsed = elapsed_ms(started)
     try:
-        return _connected(writer, https, name, elapsed)
-    except (ValueError, ssl.SSLError, OSError) as exc:
-        # NOTE: under TLS 1.3 a server that refuses the client certificate does so after the
-        # client thinks the handshake is done; the connection is then unusable ("handshake not
-        # done yet", a reset): that is the server's refusal, not a crash.
-        return Step(
-            "endpoint",
-            name,
-            "fail",
-            elapsed,
-            f"the server closed the TLS connection right after the handshake ({exc})",
-            "The server probably refused the client certificate: check tls.cert_file/key_file "
-            "(issued by a CA the platform trusts, valid today).",
-        )
+        if profile.proxy and https and context is None:
+            detail = "tunnel open through the https proxy; the contract calls check TLS inside it"
+            return Step("endpoint", name, "pass", elapsed, detail)
+        return _connected(writer, https, name, elapsed, bool(profile.proxy))
     finally:
         writer.close()
         try:
@@ -140,18 +143,92 @@ async def endpoint_step(profile: Profile) -> Step:
             pass  # a server that drops the connection first is not this step's concern
 
 
+class ProxyRefused(Exception):
+    """The proxy answered CONNECT with something other than 2xx."""
+
+    def __init__(self, status: int, line: str) -> None:
+        super().__init__(line)
+        self.status, self.line = status, line
+
+
+def _proxy_host(proxy: str | None) -> str:
+    parts = urlsplit(proxy or "")
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.hostname}:{parts.port or default}"
+
+
+async def _through_proxy(
+    proxy: str, host: str, port: int, context: ssl.SSLContext | None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect to the proxy; for https open a CONNECT tunnel and do the handshake inside it.
+
+    Inside an https proxy's own TLS the inner handshake is left to the contract calls (asyncio
+    does not layer TLS on TLS), so `context` comes back as given and the caller says so.
+    """
+    import base64
+    from urllib.parse import unquote
+
+    parts = urlsplit(proxy)
+    outer = None
+    if parts.scheme == "https":
+        outer = ssl.create_default_context()
+        outer.keylog_filename = None  # type: ignore[assignment]
+    proxy_host, proxy_port = _proxy_host(proxy).rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(
+        proxy_host, int(proxy_port), ssl=outer, server_hostname=proxy_host if outer else None
+    )
+    if context is None:
+        return reader, writer  # plain http goes through a forward proxy as it is
+    request = f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        request += f"Proxy-Authorization: Basic {base64.b64encode(pair.encode()).decode()}\r\n"
+    writer.write((request + "\r\n").encode("latin-1"))
+    line = (await reader.readline()).decode("latin-1", "replace").strip()
+    while (await reader.readline()).strip():
+        pass  # the proxy's headers: nothing in them matters here
+    fields = line.split(" ", 2)
+    status = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+    if not 200 <= status < 300:
+        writer.close()
+        raise ProxyRefused(status, line[:120])
+    if outer is None:
+        await writer.start_tls(context, server_hostname=host)
+    return reader, writer
+
+
 def _client_context(profile: Profile) -> ssl.SSLContext:
     from bokade_cli.engine.tls import build_ssl_context
 
     return build_ssl_context(profile.tls)
 
 
-def _connected(writer: asyncio.StreamWriter, https: bool, name: str, elapsed: int) -> Step:
+def _connected(
+    writer: asyncio.StreamWriter, https: bool, name: str, elapsed: int, proxied: bool = False
+) -> Step:
     if not https:
         detail = "connected; plain HTTP: no TLS and no client certificate"
+        if proxied:
+            detail = "connected to the proxy; plain HTTP goes through it unencrypted"
         return Step("endpoint", name, "pass", elapsed, detail)
-    tls: ssl.SSLObject = writer.get_extra_info("ssl_object")
-    peer = tls.getpeercert() or {}
+    tls: ssl.SSLObject | None = writer.get_extra_info("ssl_object")
+    try:
+        if tls is None:
+            raise ValueError("no TLS connection")
+        peer = tls.getpeercert() or {}
+    except ValueError:
+        # NOTE: under TLS 1.3 a server that refuses the client certificate closes the
+        # connection just after the client's side of the handshake, and the ssl object can be
+        # gone (ValueError "handshake not done yet") before it is read here.
+        return Step(
+            "endpoint",
+            name,
+            "fail",
+            elapsed,
+            "the TLS connection was closed right after the handshake: the server probably "
+            "refused the client certificate",
+            "Check tls.cert_file/tls.key_file: issued by a CA the platform trusts, valid today.",
+        )
     rdns = cast(tuple[tuple[tuple[str, str], ...], ...], peer.get("subject", ()))
     subject = ", ".join(f"{k}={v}" for rdn in rdns for k, v in rdn)
     not_after = peer.get("notAfter")
@@ -170,6 +247,16 @@ def _connected(writer: asyncio.StreamWriter, https: bool, name: str, elapsed: in
 
 
 def _connect_failure(exc: BaseException, profile: Profile) -> tuple[str, str]:
+    if (
+        profile.proxy
+        and isinstance(exc, ConnectionRefusedError | TimeoutError | OSError)
+        and not (isinstance(exc, ssl.SSLError))
+    ):
+        return (
+            f"cannot connect through the proxy {_proxy_host(profile.proxy)} "
+            f"({exc or type(exc).__name__})",
+            "Check the profile's proxy (BOKADE_PROXY) and that the proxy is up.",
+        )
     if isinstance(exc, ssl.SSLCertVerificationError):
         return (
             f"the server certificate is not trusted: {exc.verify_message}",
