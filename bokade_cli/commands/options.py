@@ -50,6 +50,25 @@ PnrArgument = Annotated[
         show_default=False,
     ),
 ]
+OptionalPnrArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[PERSONNUMMER]",
+        help="Personnummer or samordningsnummer in any written form; - reads it from stdin "
+        "(not with --capture).",
+        show_default=False,
+    ),
+]
+CaptureOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--capture",
+        metavar="FILE",
+        help="Answer offline from this capture file (--save-capture), exactly as the captured "
+        "run would have; - reads stdin. Instead of a personnummer.",
+        show_default=False,
+    ),
+]
 UnmaskOption = Annotated[
     bool, typer.Option("--unmask", help="Show personnummer in clear (masked by default).")
 ]

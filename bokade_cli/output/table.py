@@ -198,7 +198,11 @@ def render_explanation(doc: Document, console: Console, verbose: bool = False) -
 
 
 def render_comparison(doc: Document, console: Console, verbose: bool = False) -> None:
-    counts = ", ".join(f"{logic} {doc['logics'][logic]['shown']}" for logic in LOGICS)
+    judged = {logic for logic in LOGICS if doc["logics"][logic]["shown"] is not None}
+    counts = ", ".join(
+        f"{logic} {doc['logics'][logic]['shown'] if logic in judged else 'not judged'}"
+        for logic in LOGICS
+    )
     console.print(Text(f"Appointments shown per logic for {doc['subject_of_care']}: {counts}"))
     if doc["appointments"]:
         table = Table(header_style="bold")
@@ -208,7 +212,12 @@ def render_comparison(doc: Document, console: Console, verbose: bool = False) ->
             facility = (row["facility_hsa_id"] or "") + (
                 f" {row['facility_name']}" if row["facility_name"] else ""
             )
-            cells = [Text(row[x] or "—", style="" if row[x] else "red") for x in LOGICS]
+            cells = [
+                Text(row[x] or "—", style="" if row[x] else "red")
+                if x in judged
+                else Text("not judged", style="yellow")
+                for x in LOGICS
+            ]
             table.add_row(
                 Text(row["id"]),
                 Text(row["booking_id"] or ""),
