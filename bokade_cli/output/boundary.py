@@ -39,6 +39,7 @@ class Format(StrEnum):
 
 
 MACHINE = frozenset({Format.json, Format.jsonl})
+TEXT = frozenset({Format.markdown, Format.html, Format.openmetrics})  # renderers return a str
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,8 @@ class Output:
             self._write(dumps(doc, indent=2) + "\n", stream)
         elif fmt is Format.jsonl:
             self._write(dumps(doc) + "\n", stream)
+        elif fmt in TEXT:  # a text format of its own escaping: written as it is, never wrapped
+            self._write(renderer(view.kind, fmt)(doc, view.verbose), stream)
         else:
             self._print(
                 lambda console: renderer(view.kind, fmt)(doc, console, view.verbose), stream
@@ -313,11 +316,17 @@ def _silence_stdout() -> None:
 
 
 @lru_cache(maxsize=1)
-def _renderers() -> dict[tuple[str, Format], Callable[..., None]]:
-    """Every human view by (kind, format), imported on first use (not for --help or JSON)."""
-    from bokade_cli.output import batchview, smokeview, table
+def _renderers() -> dict[tuple[str, Format], Callable[..., Any]]:
+    """Every human view by (kind, format), imported on first use (not for --help or JSON).
+
+    A table renderer draws on a console: `(doc, console, verbose)`. A TEXT format's renderer
+    returns the whole text: `(doc, verbose) -> str`.
+    """
+    from bokade_cli.output import batchview, html, markdown, smokeview, table
 
     return {
+        **{(kind, Format.markdown): getattr(markdown, name) for kind, name in _REPORTS.items()},
+        **{(kind, Format.html): getattr(html, name) for kind, name in _REPORTS.items()},
         ("collect", Format.table): table.render_collect,
         ("explain", Format.table): table.render_explanation,
         ("compare", Format.table): table.render_comparison,
@@ -328,7 +337,15 @@ def _renderers() -> dict[tuple[str, Format], Callable[..., None]]:
     }
 
 
-def renderer(kind: str, fmt: Format) -> Callable[..., None]:
+_REPORTS = {
+    "collect": "render_collect",
+    "explain": "render_explanation",
+    "compare": "render_comparison",
+    "relations": "render_relations",
+}
+
+
+def renderer(kind: str, fmt: Format) -> Callable[..., Any]:
     found = _renderers().get((kind, fmt))
     if found is None:
         raise InputError(f"--format {fmt} is not available here", "Use --format table or json.")
