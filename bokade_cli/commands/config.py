@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import ConfigOption, DebugOption, ProfileOption, format_option
 from bokade_cli.errors import ExitCode
 
@@ -79,7 +80,19 @@ def config_check(
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Show and check the configuration.", no_args_is_help=True)
-    group.command("path")(config_path)
-    group.command("show")(config_show)
-    group.command("check")(config_check)
+    group.command(
+        "path",
+        cls=Command,
+        epilog=examples("bokade config path", "BOKADE_CONFIG_DIR=/etc/bokade bokade config path"),
+    )(config_path)
+    group.command(
+        "show",
+        cls=Command,
+        epilog=examples("bokade config show", "bokade config show --profile qa --format json"),
+    )(config_show)
+    group.command(
+        "check",
+        cls=Command,
+        epilog=examples("bokade config check", "bokade config check --config bokade.toml --strict"),
+    )(config_check)
     app.add_typer(group, name="config")

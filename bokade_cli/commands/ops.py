@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import (
     AllowPartialOption,
     BaseUrlOption,
@@ -39,6 +40,14 @@ SMOKE_EPILOG = (
     "Exit codes: 0 every step passed (warnings allowed unless --strict) · 1 a step failed "
     "(a broken configuration is the failed `configuration` step, not exit 5) · "
     "2 usage error (bad --pnr, unwritable --junit/--output) · 70 internal error (a bug)."
+)
+SMOKE_EXAMPLES = examples(
+    "bokade smoke --profile qa --pnr 19121212-1212 --facility SE2321000016-A001",
+    "bokade smoke --profile qa --strict --junit smoke.xml",
+)
+BATCH_EXAMPLES = examples(
+    "bokade batch cases.toml --profile qa --junit batch.xml",
+    "bokade batch cases.toml --concurrency 16 --format jsonl > results.jsonl",
 )
 BATCH_EPILOG = (
     "Exit codes: 0 every case passed and every call answered · 1 an expectation failed or a case "
@@ -144,7 +153,10 @@ def batch(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, max=500, help="Cases run at once.")
+        int,
+        typer.Option(
+            "--concurrency", "-c", metavar="N", min=1, max=500, help="Cases run at once (1-500)."
+        ),
     ] = 4,
     junit: JUnitOption = None,
     fmt: Annotated[BatchFormat | None, format_option()] = None,
@@ -236,5 +248,13 @@ def batch(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=SMOKE_EPILOG, short_help="Check a profile step by step (ops).")(smoke)
-    app.command(epilog=BATCH_EPILOG, short_help="Run cases with expectations (CI).")(batch)
+    app.command(
+        cls=Command,
+        epilog=SMOKE_EPILOG + SMOKE_EXAMPLES,
+        short_help="Check a profile step by step (ops).",
+    )(smoke)
+    app.command(
+        cls=Command,
+        epilog=BATCH_EPILOG + BATCH_EXAMPLES,
+        short_help="Run cases with expectations (CI).",
+    )(batch)

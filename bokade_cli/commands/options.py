@@ -53,7 +53,7 @@ PnrArgument = Annotated[
 OptionalPnrArgument = Annotated[
     str | None,
     typer.Argument(
-        metavar="[PERSONNUMMER]",
+        metavar="PERSONNUMMER",
         help="Personnummer or samordningsnummer in any written form; - reads it from stdin "
         "(not with --capture).",
         show_default=False,

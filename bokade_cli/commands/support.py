@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import (
     EPILOG,
     BaseUrlOption,
@@ -33,6 +34,21 @@ from bokade_cli.errors import InputError, UsageError
 ECHO_SUBJECT: tuple[str, ...] = (
     "subject_of_care",
 )  # a capture's subject: masked with any serial of its date
+EXPLAIN_EXAMPLES = examples(
+    "bokade explain 19121212-1212 --relations relations.txt --booking-id 81347",
+    "bokade explain 19121212-1212 -r SE2321000016-F003 --facility SE2321000016-F003 --start 2026-12-01",
+    "bokade explain --capture case-4711.json --booking-id 81347 --format markdown",
+)
+COMPARE_EXAMPLES = examples(
+    "bokade compare 19121212-1212 --relations relations.txt",
+    "bokade compare 19121212-1212 --relations relations.txt --save-capture all.json",
+    "bokade compare --capture all.json --format html --output compare.html",
+)
+REPLAY_EXAMPLES = examples(
+    "bokade replay case-4711.json",
+    "bokade replay all.json --logic target --format json",
+    "bokade replay case-4711.json --now 2026-12-02T09:00",
+)
 _QUERY_HINT = "E.g. --booking-id 81347, or --facility SE2321000016-1234 --start 2026-12-01T10:00."
 
 
@@ -271,7 +287,15 @@ relations_app = typer.Typer(
 )
 
 
-@relations_app.command("explain", epilog=EPILOG)
+@relations_app.command(
+    "explain",
+    cls=Command,
+    epilog=EPILOG
+    + examples(
+        "bokade relations explain relation-events.toml",
+        "bokade relations explain relation-events.toml --as-of 2021-12-31 --format markdown",
+    ),
+)
 def relations_explain(
     file: Annotated[
         Path,
@@ -313,7 +337,7 @@ def relations_explain(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=EPILOG)(explain)
-    app.command(epilog=EPILOG)(compare)
-    app.command(epilog=EPILOG)(replay)
+    app.command(cls=Command, epilog=EPILOG + EXPLAIN_EXAMPLES)(explain)
+    app.command(cls=Command, epilog=EPILOG + COMPARE_EXAMPLES)(compare)
+    app.command(cls=Command, epilog=EPILOG + REPLAY_EXAMPLES)(replay)
     app.add_typer(relations_app, name="relations")
