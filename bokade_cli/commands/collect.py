@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from bokade_cli.commands.guard import guarded
@@ -25,6 +23,7 @@ from bokade_cli.commands.options import (
     RelationOption,
     RelationsFileOption,
     SaveCaptureOption,
+    ScenarioOption,
     UnmaskOption,
     VerboseOption,
 )
@@ -81,12 +80,7 @@ def collect(
 
 
 def demo(
-    scenario: Annotated[
-        str,
-        typer.Option(
-            "--scenario", "-s", metavar="NAME", help="Bundled scenario name or a TOML file."
-        ),
-    ] = "demo",
+    scenario: ScenarioOption = "demo",
     logic: LogicOption = LogicChoice.current,
     fmt: DocFormatOption = None,
     output: OutputOption = None,

@@ -8,15 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bokade_cli.errors import BokadeError, ExitCode
-from bokade_cli.output.boundary import Format, Output
+
+if TYPE_CHECKING:  # imported when a command runs: --help and --version never need it
+    from bokade_cli.output.boundary import Format, Output
 
 
 def resolve_format(flag: StrEnum | None, allowed: type[StrEnum]) -> Format:
     """--format, else BOKADE_FORMAT when this command has that format (others are ignored), else table."""
+    from bokade_cli.output.boundary import Format
+
     if flag is not None:
         return Format(flag.value)
     wanted = os.environ.get("BOKADE_FORMAT", "").strip().lower()
@@ -34,6 +39,8 @@ def guarded(
     output: Path | None = None,
 ) -> Iterator[Output]:
     """Yield the command's Output; leave with its exit code (`out.code`) or the error's."""
+    from bokade_cli.output.boundary import Output
+
     out = Output(resolve_format(fmt, allowed), unmask=unmask, verbose=verbose, path=output)
     try:
         with out:

@@ -9,17 +9,12 @@ import typer
 
 from bokade_cli.commands.guard import guarded
 from bokade_cli.commands.helptext import Command, examples
-from bokade_cli.commands.options import DebugOption, DocFormat
+from bokade_cli.commands.options import DebugOption, DocFormat, ScenarioOption
 from bokade_cli.errors import UsageError
 
 
 def simulator_serve(
-    scenario: Annotated[
-        str,
-        typer.Option(
-            "--scenario", "-s", metavar="NAME", help="Bundled scenario name or a TOML file."
-        ),
-    ] = "demo",
+    scenario: ScenarioOption = "demo",
     host: Annotated[
         str,
         typer.Option("--host", metavar="ADDRESS", help="Address to bind (loopback by default)."),
