@@ -136,7 +136,8 @@ def test_scenarios_formats_logics_and_commands() -> None:
     assert bash("bokade batch x.toml -f j") == ["json", "jsonl"]
     assert bash("bokade replay case.json --logic ") == ["current", "target", "legacy"]
     assert bash("bokade co") == ["collect", "compare", "config"]
-    assert bash("bokade config ") == ["path", "show", "check"]
+    assert bash("bokade config ") == ["path", "show", "check", "init"]
+    assert bash("bokade config init --from-sample ") == ["test", "qa", "production", "demo"]
 
 
 BASH = shutil.which("bash")

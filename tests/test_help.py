@@ -44,6 +44,7 @@ def test_the_commands_are_all_there() -> None:
         "config path",
         "config show",
         "config check",
+        "config init",
         "simulator serve",
         "simulator list",
     }
