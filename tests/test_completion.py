@@ -132,7 +132,7 @@ def test_scenarios_formats_logics_and_commands() -> None:
     ]
     assert bash("bokade simulator serve -s ") == list_scenarios()
     assert bash("bokade collect --format ") == ["table", "json", "markdown", "html"]
-    assert bash("bokade smoke --format ") == ["table", "json"]
+    assert bash("bokade smoke --format ") == ["table", "json", "openmetrics"]
     assert bash("bokade batch x.toml -f j") == ["json", "jsonl"]
     assert bash("bokade replay case.json --logic ") == ["current", "target", "legacy"]
     assert bash("bokade co") == ["collect", "compare", "config"]

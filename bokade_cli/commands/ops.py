@@ -28,6 +28,7 @@ from bokade_cli.commands.options import (
 class SmokeFormat(StrEnum):
     table = "table"
     json = "json"
+    openmetrics = "openmetrics"
 
 
 class BatchFormat(StrEnum):
@@ -44,6 +45,7 @@ SMOKE_EPILOG = (
 SMOKE_EXAMPLES = examples(
     "bokade smoke --profile qa --pnr 19121212-1212 --facility SE2321000016-A001",
     "bokade smoke --profile qa --strict --junit smoke.xml",
+    "bokade smoke --profile prod --format openmetrics -o /var/lib/node_exporter/textfile/bokade.prom",
 )
 BATCH_EXAMPLES = examples(
     "bokade batch cases.toml --profile qa --junit batch.xml",
@@ -125,10 +127,11 @@ def smoke(
             check_writable(junit, "JUnit file")
         request = SmokeRequest(config, profile, {"base_url": base_url}, number, where, pinged)
         report = run_smoke(request, RunObserver(out))
-        view = View("smoke", smoke_document(report, strict), verbose=verbose)
+        instant = clock.now_instant()
+        moment = clock.local(instant)
+        view = View("smoke", smoke_document(report, strict, clock.iso(instant)), verbose=verbose)
         out.emit(view)
         if junit is not None:
-            moment = clock.local(clock.now_instant())
             out.write_private(
                 junit,
                 view,

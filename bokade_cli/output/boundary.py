@@ -322,7 +322,7 @@ def _renderers() -> dict[tuple[str, Format], Callable[..., Any]]:
     A table renderer draws on a console: `(doc, console, verbose)`. A TEXT format's renderer
     returns the whole text: `(doc, verbose) -> str`.
     """
-    from bokade_cli.output import batchview, html, markdown, smokeview, table
+    from bokade_cli.output import batchview, html, markdown, openmetrics, smokeview, table
 
     return {
         **{(kind, Format.markdown): getattr(markdown, name) for kind, name in _REPORTS.items()},
@@ -334,6 +334,7 @@ def _renderers() -> dict[tuple[str, Format], Callable[..., Any]]:
         ("config", Format.table): table.render_config,
         ("batch", Format.table): batchview.render_batch,
         ("smoke", Format.table): smokeview.render_smoke,
+        ("smoke", Format.openmetrics): openmetrics.render_smoke,
     }
 
 
