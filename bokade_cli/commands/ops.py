@@ -45,7 +45,7 @@ SMOKE_EPILOG = (
 SMOKE_EXAMPLES = examples(
     "bokade smoke --profile qa --pnr 19121212-1212 --facility SE2321000016-A001",
     "bokade smoke --profile qa --strict --junit smoke.xml",
-    "bokade smoke --profile prod --format openmetrics -o /var/lib/node_exporter/textfile/bokade.prom",
+    "bokade smoke --profile prod --format openmetrics -o /var/lib/prometheus/node-exporter/bokade.prom",
 )
 BATCH_EXAMPLES = examples(
     "bokade batch cases.toml --profile qa --junit batch.xml",
