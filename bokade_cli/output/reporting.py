@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bokade_cli.models import CALL_PRIORITY
+
 Document = dict[str, Any]
 
 LOGICS = ("current", "target", "legacy")
@@ -141,8 +143,6 @@ def readiness(doc: Document) -> str | None:
 
 def stats_rows(doc: Document) -> list[tuple[str, ...]]:
     """Per-call figures (call, received, shown, unique, duplicate, filtered) of calls with records."""
-    from bokade_cli.models import CALL_PRIORITY
-
     rows = []
     for call in CALL_PRIORITY:
         c = doc.get("stats", {}).get(call) or {}
