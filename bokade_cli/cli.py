@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from bokade_cli import __version__
 from bokade_cli.commands import collect, config, ops, simulator, support
+from bokade_cli.commands.helptext import examples
 from bokade_cli.commands.options import EPILOG
 from bokade_cli.errors import ExitCode
 
@@ -58,12 +59,17 @@ app = typer.Typer(
     cls=_Group,
     help="Diagnose 1177 Bokade tider: run the booked-appointments collection for one "
     "personnummer and account for every appointment received.",
-    epilog=EPILOG,
+    epilog=EPILOG
+    + examples(
+        "bokade demo",
+        "bokade collect 19121212-1212 --relations relations.txt",
+        "bokade explain 19121212-1212 --relations relations.txt --booking-id 81347",
+    ),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,  # never show locals: they hold personnummer
     rich_markup_mode=None,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
 )
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from bokade_cli.errors import ConfigError
+from bokade_cli.errors import BokadeError, ConfigError
 
 DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
     {
@@ -148,6 +148,30 @@ def config_dir(env: Mapping[str, str] | None = None) -> Path:
 
 def user_config_file(env: Mapping[str, str] | None = None) -> Path:
     return config_dir(env) / "config.toml"
+
+
+def profile_names(
+    config_file: Path | None = None, env: Mapping[str, str] | None = None
+) -> list[str]:
+    """The profiles the effective config files define (user file, then --config/BOKADE_CONFIG).
+
+    For shell completion: lenient (a file with a bad value elsewhere still lists its profiles)
+    and never raises; a file that cannot be read lists nothing.
+    """
+    env = os.environ if env is None else env
+    files = [user_config_file(env)]
+    explicit = config_file or (Path(env["BOKADE_CONFIG"]) if env.get("BOKADE_CONFIG") else None)
+    if explicit is not None:
+        files.append(explicit.expanduser())
+    names: list[str] = []
+    for path in files:
+        try:
+            tables = _read_toml(path).get("profiles") if path.is_file() else None
+        except (BokadeError, OSError, ValueError):
+            continue
+        if isinstance(tables, dict):
+            names += [name for name, table in tables.items() if isinstance(table, dict)]
+    return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)

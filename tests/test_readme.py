@@ -41,10 +41,15 @@ SETUP = {
     ".venv/bin/mypy",
     ".venv/bin/python benchmarks/run.py",
     ".venv/bin/python benchmarks/run.py --quick",
+    "bokade --install-completion",  # writes the user's shell start-up file
 }
 PLACEHOLDERS = {"SE2321000016-ABCD": "SE2321000016-R004", "SE2321000016-EFGH": "SE2321000016-A001"}
 DEMO_RELATIONS = "SE2321000016-A001\nSE2321000016-F003\nSE2321000016-R004\n"
 WRITES = ("--output", "-o", "--junit", "--save-capture")
+MACHINE_PATHS = {
+    "/etc/bokade/bokade.toml": "bokade.toml",
+    "/var/lib/prometheus/node-exporter/": "node-exporter/",
+}
 
 
 @dataclass
@@ -109,12 +114,19 @@ def commands(block: Block) -> list[Command]:
         return [c for line in _logical_lines(block.text) for c in _chain(line)]
     if block.lang == "console":
         found: list[tuple[str, list[str]]] = []
+        continued = False
         for line in block.text.splitlines():
-            if line.startswith("$ "):
+            if continued and found:  # a command's continuation line, not its output
+                command = found[-1][0][:-1].rstrip() + " " + line.strip()
+                found[-1] = (command, found[-1][1])
+            elif line.startswith("$ "):
                 found.append((line[2:], []))
             elif found:
                 found[-1][1].append(line)
+            continued = bool(found) and not found[-1][1] and found[-1][0].endswith("\\")
         return [c for line, out in found for c in _chain(line, out)]
+    if block.lang == "crontab":  # minute hour day month weekday user command
+        return [c for line in _logical_lines(block.text) for c in _chain(line.split(None, 6)[6])]
     if block.lang == "yaml":
         return _yaml_run_steps(block.text)
     return []
@@ -158,7 +170,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     folder = tmp_path_factory.mktemp("readme")
     with serve_in_thread(Simulator(load_scenario("demo"))) as platform:
         profile = f'default_profile = "qa"\n[profiles.qa]\nbase_url = "{platform.base_url}"\n'
-        (folder / "bokade.toml").write_text(profile + "timeout_s = 10\n")
+        prod = f'[profiles.prod]\nbase_url = "{platform.base_url}"\n'
+        (folder / "bokade.toml").write_text(profile + "timeout_s = 10\n" + prod)
+        (folder / "node-exporter").mkdir()
         (folder / "relations.txt").write_text(DEMO_RELATIONS)
         samples = ROOT / "sample_configs" / "batch"
         for where in (folder, folder / "ci"):
@@ -186,6 +200,8 @@ def _substitute(argv: list[str], box: Sandbox) -> list[str]:
     for token in argv:
         for placeholder, real in PLACEHOLDERS.items():
             token = token.replace(placeholder, real)
+        for where, here in MACHINE_PATHS.items():  # a server's folders: the sandbox's
+            token = token.replace(where, f"{box.folder}/{here}")
         if box.served_url:
             token = token.replace("http://127.0.0.1:8080", box.served_url)
         out.append(token)
@@ -239,6 +255,10 @@ def _assert_shows(output: str, expected: list[str]) -> None:
 
 def run(command: Command, box: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     argv = _substitute(command.argv, box)
+    if argv[0] == "head" and argv[1].startswith("-"):  # `head -N FILE` of a file written before
+        text = (box.folder / argv[2]).read_text(encoding="utf-8")
+        _assert_shows("\n".join(text.splitlines()[: int(argv[1][1:])]), command.expected)
+        return
     if argv[:2] == ["mkdir", "-p"]:
         for name in argv[2:]:
             (box.folder / name).mkdir(parents=True, exist_ok=True)
@@ -249,6 +269,8 @@ def run(command: Command, box: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None
     else:
         stdin = None
     target = None
+    if argv[-1].startswith(">") and argv[-1] != ">":  # `>FILE` written as one word
+        argv = [*argv[:-1], ">", argv[-1][1:]]
     if ">" in argv:
         target, argv = argv[argv.index(">") + 1], argv[: argv.index(">")]
     if "<" in argv:
@@ -262,14 +284,17 @@ def run(command: Command, box: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None
         _serve(argv[:-1], box)
         return
     monkeypatch.chdir(box.folder)
-    env = {"BOKADE_CONFIG": str(box.folder / "bokade.toml"), **command.env}
+    own = {name: _substitute([value], box)[0] for name, value in command.env.items()}
+    env = {"BOKADE_CONFIG": str(box.folder / "bokade.toml"), **own}
+    if argv[1:3] == ["config", "init"]:  # as a new user runs it: no configuration yet
+        env = {"BOKADE_CONFIG_DIR": str(box.folder / "new-user"), "BOKADE_CONFIG": ""}
     result = CliRunner().invoke(app, argv[1:], input=stdin, env=env)
     shown = result.stdout + result.stderr
     assert "Traceback" not in shown
     assert result.exit_code in (0, 3), f"{argv} exited {result.exit_code}:\n{shown}"
     if "--allow-partial" in argv or argv[1] in ("config", "relations", "simulator"):
         assert result.exit_code == 0, shown
-    if target is not None:
+    if target is not None and target != "/dev/null":
         (box.folder / target).write_text(result.stdout)
         if target.endswith(".json"):
             json.loads(result.stdout)
@@ -283,12 +308,18 @@ def _is_setup(command: Command) -> bool:
     return shlex.join(command.argv) in {shlex.join(shlex.split(s)) for s in SETUP}
 
 
-EXAMPLES = [b for b in blocks() if b.lang in ("sh", "console", "yaml")]
+def _is_alert_rules(block: Block) -> bool:
+    return block.lang == "yaml" and block.text.startswith("groups:")
+
+
+EXAMPLES = [
+    b for b in blocks() if b.lang in ("sh", "console", "yaml", "crontab") and not _is_alert_rules(b)
+]
 
 
 def test_every_block_is_one_the_readme_test_knows() -> None:
     kinds = {b.lang for b in blocks()}
-    assert kinds <= {"sh", "console", "yaml", "toml"}, kinds
+    assert kinds <= {"sh", "console", "yaml", "toml", "crontab"}, kinds
     setup = [c for b in EXAMPLES for c in commands(b) if _is_setup(c)]
     assert {shlex.join(c.argv) for c in setup} == {shlex.join(shlex.split(s)) for s in SETUP}
 
@@ -344,3 +375,33 @@ def test_the_commands_in_the_demo_sample_config_run(
             _stop(process)
         sandbox.served.clear()
         sandbox.served_url = None
+
+
+@pytest.mark.parametrize("block", [b for b in blocks() if _is_alert_rules(b)], ids=lambda b: b.id)
+def test_the_alerting_rules_name_metrics_smoke_writes(block: Block, tmp_path: Path) -> None:
+    """Every metric an alerting rule's expression uses is one `smoke --format openmetrics` writes
+    (over mutual TLS, so the certificate gauges are there too)."""
+    from bokade_cli.simulator.tls import server_context, throwaway_pki
+
+    cert, key, ca = throwaway_pki(tmp_path / "pki")
+    context = server_context(cert, key, ca)
+    with serve_in_thread(Simulator(load_scenario("demo")), ssl_context=context) as server:
+        config = tmp_path / "bokade.toml"
+        pki = tmp_path / "pki"
+        config.write_text(
+            f'[profiles.prod]\nbase_url = "{server.base_url}"\n[profiles.prod.tls]\n'
+            f'cert_file = "{pki / "client.pem"}"\nkey_file = "{pki / "client.key"}"\n'
+            f'ca_file = "{pki / "ca.pem"}"\n'
+        )
+        result = CliRunner().invoke(
+            app, ["smoke", "--config", str(config), "--format", "openmetrics"]
+        )
+    assert result.exit_code == 0, result.output
+    written = set(re.findall(r"^# TYPE (\S+) ", result.stdout, re.M))
+    used = {
+        name
+        for line in block.text.splitlines()
+        if line.strip().startswith("expr:")
+        for name in re.findall(r"\bbokade_[a-z_]+", line)
+    }
+    assert used and used <= written, used - written

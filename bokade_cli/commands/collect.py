@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import (
     EPILOG,
     AllowPartialOption,
@@ -24,20 +23,21 @@ from bokade_cli.commands.options import (
     RelationOption,
     RelationsFileOption,
     SaveCaptureOption,
+    ScenarioOption,
     UnmaskOption,
     VerboseOption,
 )
 
-COLLECT_EXAMPLES = """
-
-Examples:
-
-  bokade collect 19121212-1212 -r SE2321000016-A001 -r SE2321000016-F003
-
-  bokade collect 19121212-1212 --relations relations.txt --format json > result.json
-
-  echo 191212121212 | bokade collect - --profile qa --save-capture case-4711.json
-"""
+COLLECT_EXAMPLES = examples(
+    "bokade collect 19121212-1212 -r SE2321000016-A001 -r SE2321000016-F003",
+    "bokade collect 19121212-1212 --relations relations.txt --format markdown > case-4711.md",
+    "echo 191212121212 | bokade collect - --profile qa --save-capture case-4711.json",
+)
+DEMO_EXAMPLES = examples(
+    "bokade demo",
+    "bokade demo --scenario 20-producers --format json",
+    "bokade demo --format html --output demo.html",
+)
 
 
 def collect(
@@ -80,12 +80,7 @@ def collect(
 
 
 def demo(
-    scenario: Annotated[
-        str,
-        typer.Option(
-            "--scenario", "-s", metavar="NAME", help="Bundled scenario name or a TOML file."
-        ),
-    ] = "demo",
+    scenario: ScenarioOption = "demo",
     logic: LogicOption = LogicChoice.current,
     fmt: DocFormatOption = None,
     output: OutputOption = None,
@@ -125,8 +120,5 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=EPILOG + COLLECT_EXAMPLES)(collect)
-    app.command(
-        epilog=EPILOG
-        + "\n\nExamples:\n\n  bokade demo\n\n  bokade demo --scenario 20-producers --format json"
-    )(demo)
+    app.command(cls=Command, epilog=EPILOG + COLLECT_EXAMPLES)(collect)
+    app.command(cls=Command, epilog=EPILOG + DEMO_EXAMPLES)(demo)

@@ -1,14 +1,20 @@
-"""`bokade config path|show|check`: where the configuration is, what it says, whether it works."""
+"""`bokade config path|show|check|init`: where the configuration is, what it says, whether it
+works, and a first profile written from a bundled sample."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import (
+    BaseUrlOption,
     ConfigOption,
     DebugOption,
     OutputOption,
@@ -17,10 +23,21 @@ from bokade_cli.commands.options import (
 )
 from bokade_cli.errors import ExitCode
 
+if TYPE_CHECKING:
+    from bokade_cli.config import Settings
+    from bokade_cli.output.boundary import Output
+
 
 class ShowFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class SampleChoice(StrEnum):
+    test = "test"
+    qa = "qa"
+    production = "production"
+    demo = "demo"
 
 
 def config_path(debug: DebugOption = False) -> None:
@@ -65,33 +82,174 @@ def config_check(
     --strict it is an error. `bokade smoke` checks the files on the machine that runs.
     """
     with guarded(None, ShowFormat, debug=debug) as out:
-        from bokade_cli.config import load_settings, redact_url
-        from bokade_cli.config_report import check_files, check_values
+        from bokade_cli.config import load_settings
 
         settings = load_settings(config_file=config, profile=profile)
-        problems = check_values(settings)
-        file_problems = check_files(settings)
-        if strict:
-            problems, file_problems = problems + file_problems, []
-        for problem in problems:
-            out.say(f"Problem: {problem}")
-        for problem in file_problems:
-            out.warn(problem)
-        if problems:
-            out.code = ExitCode.CONFIG
-            return
-        files = ", ".join(str(f) for f in settings.files) or "no config file"
-        warned = f"; {len(file_problems)} warning(s)" if file_problems else ""
-        proxy = settings.profile.proxy
-        via = f"; through the proxy {redact_url(proxy)}" if proxy else ""
-        out.write_text(
-            f"Configuration OK: profile {settings.profile.name} ({files}){via}{warned}.\n"
+        out.code = _check(out, settings, strict)
+
+
+def _check(out: Output, settings: Settings, strict: bool) -> int:
+    """config check's report (problems, warnings, the OK line) and its exit code."""
+    from bokade_cli.config import redact_url
+    from bokade_cli.config_report import check_files, check_values
+
+    problems = check_values(settings)
+    file_problems = check_files(settings)
+    if strict:
+        problems, file_problems = problems + file_problems, []
+    for problem in problems:
+        out.say(f"Problem: {problem}")
+    for problem in file_problems:
+        out.warn(problem)
+    if problems:
+        return ExitCode.CONFIG
+    files = ", ".join(str(f) for f in settings.files) or "no config file"
+    warned = f"; {len(file_problems)} warning(s)" if file_problems else ""
+    proxy = settings.profile.proxy
+    via = f"; through the proxy {redact_url(proxy)}" if proxy else ""
+    out.write_text(f"Configuration OK: profile {settings.profile.name} ({files}){via}{warned}.\n")
+    return ExitCode.COMPLETE
+
+
+def _path_option(flag: str, what: str) -> object:
+    return typer.Option(flag, metavar="FILE", help=what, show_default=False)
+
+
+def config_init(
+    from_sample: Annotated[
+        SampleChoice | None,
+        typer.Option(
+            "--from-sample",
+            help="The bundled sample to start from (asked on a terminal): test, qa, production "
+            "(its prod profile) or demo (the local simulator).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    consumer_hsa_id: Annotated[
+        str | None,
+        typer.Option(
+            "--consumer-hsa-id",
+            metavar="HSAID",
+            help="Your system's HSA-id, as the platform knows it.",
+            show_default=False,
+        ),
+    ] = None,
+    cert_file: Annotated[
+        Path | None, _path_option("--cert-file", "The client certificate (PEM).")
+    ] = None,
+    key_file: Annotated[Path | None, _path_option("--key-file", "Its private key (PEM).")] = None,
+    key_password_file: Annotated[
+        Path | None, _path_option("--key-password-file", "A file holding the key's password.")
+    ] = None,
+    ca_file: Annotated[
+        Path | None, _path_option("--ca-file", "The CA of the platform's server certificate.")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace a profile of the same name (the rest is kept)."),
+    ] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write a profile into the user config file (or --config FILE) from a bundled sample.
+
+    Values not given as flags are asked for on a terminal (Enter keeps the sample's); elsewhere
+    the sample's stand. Paths given here are taken from the current folder. An existing file
+    keeps its comments and other profiles; a profile of the same name is replaced only with
+    --force. The file is readable by you only. Ends with the checks of `bokade config check`.
+    """
+    with guarded(None, ShowFormat, debug=debug) as out:
+        from bokade_cli import config_init as init
+        from bokade_cli.config import load_settings, user_config_file
+        from bokade_cli.errors import ConfigError, UsageError
+        from bokade_cli.inputs import read_input
+        from bokade_cli.output.files import write_private
+
+        ask = _asker(out) if _interactive() else None
+        if from_sample is None:
+            if ask is None:
+                raise UsageError(
+                    "say which sample to start from: --from-sample test|qa|production|demo",
+                    "E.g. `bokade config init --from-sample qa --consumer-hsa-id SE2321000016-ABCD`.",
+                )
+            chosen = ask("sample (test, qa, production, demo)", "qa").strip() or "qa"
+            if chosen not in init.SAMPLES:
+                raise UsageError(f"no sample {chosen!r}", "Choose test, qa, production or demo.")
+        else:
+            chosen = from_sample.value
+        sample = init.load_sample(chosen)
+        name = profile or (ask("profile name", sample.profile).strip() if ask else "")
+        name = name or sample.profile
+        given = {
+            "base_url": base_url,
+            "consumer_hsa_id": consumer_hsa_id,
+            **{
+                f"tls.{key}": str(value) if value else None
+                for key, value in (
+                    ("cert_file", cert_file),
+                    ("key_file", key_file),
+                    ("key_password_file", key_password_file),
+                    ("ca_file", ca_file),
+                )
+            },
+        }
+        values = init.profile_values(sample, given, ask)
+        user_file = user_config_file()
+        path = (config or user_file).expanduser()
+        existing = None
+        if path.exists():
+            existing = read_input(path, "config file", "Check the file.", error=ConfigError)
+        elif path == user_file:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        planned = init.plan(path, existing, sample, name, values, force)
+        write_private(path, planned.text, "config file")
+        out.say(
+            f"Profile {name} {planned.action} in {path} (from the {chosen} sample; owner-only)."
         )
+        settings = load_settings(config_file=None if path == user_file else path, profile=name)
+        out.code = _check(out, settings, strict=False)
+
+
+def _interactive() -> bool:
+    """Ask only a person: stdin and stderr (where questions go) both a terminal."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _asker(out: Output) -> Callable[[str, str], str]:
+    def ask(question: str, default: str) -> str:
+        out.say(f"{question} [{default}]:" if default else f"{question}:")
+        return sys.stdin.readline()
+
+    return ask
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Show and check the configuration.", no_args_is_help=True)
-    group.command("path")(config_path)
-    group.command("show")(config_show)
-    group.command("check")(config_check)
+    group = typer.Typer(help="Show, check and write the configuration.", no_args_is_help=True)
+    group.command(
+        "path",
+        cls=Command,
+        epilog=examples("bokade config path", "BOKADE_CONFIG_DIR=/etc/bokade bokade config path"),
+    )(config_path)
+    group.command(
+        "show",
+        cls=Command,
+        epilog=examples("bokade config show", "bokade config show --profile qa --format json"),
+    )(config_show)
+    group.command(
+        "check",
+        cls=Command,
+        epilog=examples("bokade config check", "bokade config check --config bokade.toml --strict"),
+    )(config_check)
+    group.command(
+        "init",
+        cls=Command,
+        epilog=examples(
+            "bokade config init --from-sample qa --consumer-hsa-id SE2321000016-ABCD",
+            "bokade config init --from-sample demo --config bokade-demo.toml",
+            "bokade config init --from-sample production --profile prod --force",
+        ),
+    )(config_init)
     app.add_typer(group, name="config")

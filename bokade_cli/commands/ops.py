@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import (
     AllowPartialOption,
     BaseUrlOption,
@@ -27,6 +28,7 @@ from bokade_cli.commands.options import (
 class SmokeFormat(StrEnum):
     table = "table"
     json = "json"
+    openmetrics = "openmetrics"
 
 
 class BatchFormat(StrEnum):
@@ -40,6 +42,15 @@ SMOKE_EPILOG = (
     "Exit codes: 0 every step passed (warnings allowed unless --strict) · 1 a step failed "
     "(a broken configuration is the failed `configuration` step, not exit 5) · "
     "2 usage error (bad --pnr, unwritable --junit/--output) · 70 internal error (a bug)."
+)
+SMOKE_EXAMPLES = examples(
+    "bokade smoke --profile qa --pnr 19121212-1212 --facility SE2321000016-A001",
+    "bokade smoke --profile qa --strict --junit smoke.xml",
+    "bokade smoke --profile prod --format openmetrics -o /var/lib/prometheus/node-exporter/bokade.prom",
+)
+BATCH_EXAMPLES = examples(
+    "bokade batch cases.toml --profile qa --junit batch.xml",
+    "bokade batch cases.toml --concurrency 16 --format jsonl > results.jsonl",
 )
 BATCH_EPILOG = (
     "Exit codes: 0 every case passed and every call answered · 1 an expectation failed or a case "
@@ -117,10 +128,11 @@ def smoke(
             check_writable(junit, "JUnit file")
         request = SmokeRequest(config, profile, {"base_url": base_url}, number, where, pinged)
         report = run_smoke(request, RunObserver(out))
-        view = View("smoke", smoke_document(report, strict), verbose=verbose)
+        instant = clock.now_instant()
+        moment = clock.local(instant)
+        view = View("smoke", smoke_document(report, strict, clock.iso(instant)), verbose=verbose)
         out.emit(view)
         if junit is not None:
-            moment = clock.local(clock.now_instant())
             out.write_private(
                 junit,
                 view,
@@ -145,7 +157,10 @@ def batch(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, max=500, help="Cases run at once.")
+        int,
+        typer.Option(
+            "--concurrency", "-c", metavar="N", min=1, max=500, help="Cases run at once (1-500)."
+        ),
     ] = 4,
     by_facility: Annotated[
         bool,
@@ -268,5 +283,13 @@ def batch(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=SMOKE_EPILOG, short_help="Check a profile step by step (ops).")(smoke)
-    app.command(epilog=BATCH_EPILOG, short_help="Run cases with expectations (CI).")(batch)
+    app.command(
+        cls=Command,
+        epilog=SMOKE_EPILOG + SMOKE_EXAMPLES,
+        short_help="Check a profile step by step (ops).",
+    )(smoke)
+    app.command(
+        cls=Command,
+        epilog=BATCH_EPILOG + BATCH_EXAMPLES,
+        short_help="Run cases with expectations (CI).",
+    )(batch)

@@ -30,6 +30,33 @@ class LogicChoice(StrEnum):
     legacy = "legacy"
 
 
+def _completable(names: list[str], incomplete: str) -> list[str]:
+    """Names starting with what is typed, only those a shell can take back as they are.
+
+    Completion candidates go straight to the shell (outside the output boundary): a profile
+    name from a config file is untrusted, so one holding a control character, white space or a
+    personnummer-shaped number is never offered.
+    """
+    from bokade_cli.output.boundary import shell_safe
+
+    return [name for name in shell_safe(names) if name.startswith(incomplete)]
+
+
+def complete_profile(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Profile names from the effective config: the user file and --config (or BOKADE_CONFIG)."""
+    from bokade_cli.config import profile_names
+
+    config = ctx.params.get("config")
+    return _completable(profile_names(config if isinstance(config, Path) else None), incomplete)
+
+
+def complete_scenario(incomplete: str) -> list[str]:
+    """The bundled simulator scenarios (a scenario file's path works too)."""
+    from bokade_cli.simulator.loader import list_scenarios
+
+    return _completable(list_scenarios(), incomplete)
+
+
 def format_option() -> Any:
     """--format/-f with this command's choices; BOKADE_FORMAT is read by the command itself."""
     return typer.Option(
@@ -47,6 +74,25 @@ PnrArgument = Annotated[
     typer.Argument(
         metavar="PERSONNUMMER",
         help="Personnummer or samordningsnummer in any written form; - reads it from stdin.",
+        show_default=False,
+    ),
+]
+OptionalPnrArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="PERSONNUMMER",
+        help="Personnummer or samordningsnummer in any written form; - reads it from stdin "
+        "(not with --capture).",
+        show_default=False,
+    ),
+]
+CaptureOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--capture",
+        metavar="FILE",
+        help="Answer offline from this capture file (--save-capture), exactly as the captured "
+        "run would have; - reads stdin. Instead of a personnummer.",
         show_default=False,
     ),
 ]
@@ -102,6 +148,17 @@ ProfileOption = Annotated[
         metavar="NAME",
         help="Profile name.",
         show_default=False,
+        autocompletion=complete_profile,
+    ),
+]
+ScenarioOption = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        "-s",
+        metavar="NAME",
+        help="Bundled scenario name (`bokade simulator list`) or a TOML file.",
+        autocompletion=complete_scenario,
     ),
 ]
 ConfigOption = Annotated[

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bokade_cli import clock
 from bokade_cli.config import Profile
@@ -122,6 +123,60 @@ def prepare_run(
     if save_capture is not None:
         check_writable(save_capture, "capture file")
     return Run(settings, pnr, tuple(relations), moment, save_capture)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A captured run read back (untrusted input, checked): its calls as the live run made them."""
+
+    document: dict[str, Any]
+    calls: tuple[CallResult, ...]
+    now: datetime  # the captured now, or --now
+
+    @property
+    def subject_of_care(self) -> str:
+        """As the capture names it: masked already."""
+        return str(self.document["subject_of_care"])
+
+    @property
+    def relations(self) -> tuple[str, ...]:
+        return tuple(self.document["relations"])
+
+    def calls_for(self, logic: Logic) -> tuple[CallResult, ...]:
+        """The calls `logic` makes; an input error if the capture lacks call1 or call3 for it."""
+        from bokade_cli.support.replay import replay_calls
+
+        return replay_calls(self.document, logic, self.calls)
+
+    def judged(self, logic: Logic) -> CollectionResult:
+        """What the live run would have shown under `logic`."""
+        from bokade_cli.rules import judged
+
+        return judged(self.calls_for(logic), self.subject_of_care, logic, self.now, self.relations)
+
+
+def load_case(out: Output, capture: Path, now: str | None) -> Case:
+    """Read a capture for an offline answer; a hand-edited number with its birth date is masked."""
+    from bokade_cli.support.replay import captured_now, load_capture, rebuild_calls
+
+    document = load_capture(capture)
+    out.protect_birth_date(document["subject_of_care"])
+    moment = parse_now(now) if now else captured_now(document)
+    return Case(document, rebuild_calls(document), moment)
+
+
+def refuse_beside_capture(personnummer: str | None, **given: object) -> None:
+    """--capture answers from the file alone: a number or a live run's inputs beside it is a usage
+    error, never silently ignored (the answer would not be about what the user typed)."""
+    named = (["a personnummer"] if personnummer is not None else []) + [
+        "--" + name.replace("_", "-") for name, value in given.items() if value
+    ]
+    if named:
+        raise UsageError(
+            f"--capture cannot be combined with {' or '.join(named)}",
+            "The capture holds the (masked) personnummer, the relation list and every answer: "
+            "give only --capture FILE, or drop --capture to call the platform.",
+        )
 
 
 def run_calls(run: Run, logic: RunLogic, out: Output) -> tuple[CallResult, ...]:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import (
     DebugOption,
     DocFormat,
     OutputOption,
+    ScenarioOption,
     UnmaskOption,
     format_option,
 )
@@ -49,13 +51,14 @@ def _dashed(digits: str) -> str:
 
 
 def simulator_serve(
-    scenario: Annotated[
-        str, typer.Option("--scenario", "-s", help="Bundled scenario name or a TOML file.")
-    ] = "demo",
+    scenario: ScenarioOption = "demo",
     host: Annotated[
-        str, typer.Option("--host", help="Address to bind (loopback by default).")
+        str,
+        typer.Option("--host", metavar="ADDRESS", help="Address to bind (loopback by default)."),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8080,
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port (0 picks a free one).")
+    ] = 8080,
     tls: Annotated[
         bool,
         typer.Option(
@@ -65,17 +68,26 @@ def simulator_serve(
         ),
     ] = False,
     tls_dir: Annotated[
-        Path, typer.Option("--tls-dir", help="Where --tls writes ca.pem, client.pem, client.key.")
+        Path,
+        typer.Option(
+            "--tls-dir", metavar="DIR", help="Where --tls writes ca.pem, client.pem, client.key."
+        ),
     ] = Path("bokade-simulator-pki"),
     tls_cert: Annotated[
-        Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this PEM certificate.")
+        Path | None,
+        typer.Option("--tls-cert", metavar="FILE", help="Serve HTTPS with this PEM certificate."),
     ] = None,
     tls_key: Annotated[
-        Path | None, typer.Option("--tls-key", help="The certificate's PEM key (if separate).")
+        Path | None,
+        typer.Option("--tls-key", metavar="FILE", help="The certificate's PEM key (if separate)."),
     ] = None,
     client_ca: Annotated[
         Path | None,
-        typer.Option("--client-ca", help="Require client certificates signed by this CA (mTLS)."),
+        typer.Option(
+            "--client-ca",
+            metavar="FILE",
+            help="Require client certificates signed by this CA (mTLS).",
+        ),
     ] = None,
     unmask: UnmaskOption = False,
     debug: DebugOption = False,
@@ -147,6 +159,17 @@ def simulator_list(
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="The embedded platform simulator.", no_args_is_help=True)
-    group.command("serve")(simulator_serve)
-    group.command("list")(simulator_list)
+    group.command(
+        "serve",
+        cls=Command,
+        epilog=examples(
+            "bokade simulator serve --scenario demo --port 8080",
+            "bokade simulator serve --scenario 20-producers --tls --port 8443",
+        ),
+    )(simulator_serve)
+    group.command(
+        "list",
+        cls=Command,
+        epilog=examples("bokade simulator list", "bokade demo --scenario one-of-three-fault"),
+    )(simulator_list)
     app.add_typer(group, name="simulator")

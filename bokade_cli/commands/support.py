@@ -9,17 +9,19 @@ from typing import Annotated
 import typer
 
 from bokade_cli.commands.guard import guarded
+from bokade_cli.commands.helptext import Command, examples
 from bokade_cli.commands.options import (
     EPILOG,
     BaseUrlOption,
+    CaptureOption,
     ConfigOption,
     DebugOption,
     DocFormat,
     DocFormatOption,
     LogicChoice,
     NowOption,
+    OptionalPnrArgument,
     OutputOption,
-    PnrArgument,
     ProfileOption,
     RelationOption,
     RelationsFileOption,
@@ -27,13 +29,31 @@ from bokade_cli.commands.options import (
     UnmaskOption,
     VerboseOption,
 )
-from bokade_cli.errors import UsageError
+from bokade_cli.errors import InputError, UsageError
 
+ECHO_SUBJECT: tuple[str, ...] = (
+    "subject_of_care",
+)  # a capture's subject: masked with any serial of its date
+EXPLAIN_EXAMPLES = examples(
+    "bokade explain 19121212-1212 --relations relations.txt --booking-id 81347",
+    "bokade explain 19121212-1212 -r SE2321000016-F003 --facility SE2321000016-F003 --start 2026-12-01",
+    "bokade explain --capture case-4711.json --booking-id 81347 --format markdown",
+)
+COMPARE_EXAMPLES = examples(
+    "bokade compare 19121212-1212 --relations relations.txt",
+    "bokade compare 19121212-1212 --relations relations.txt --save-capture all.json",
+    "bokade compare --capture all.json --format html --output compare.html",
+)
+REPLAY_EXAMPLES = examples(
+    "bokade replay case-4711.json",
+    "bokade replay all.json --logic target --format json",
+    "bokade replay case-4711.json --now 2026-12-02T09:00",
+)
 _QUERY_HINT = "E.g. --booking-id 81347, or --facility SE2321000016-1234 --start 2026-12-01T10:00."
 
 
 def explain(
-    personnummer: PnrArgument,
+    personnummer: OptionalPnrArgument = None,
     booking_id: Annotated[
         str | None,
         typer.Option(
@@ -68,15 +88,26 @@ def explain(
     relations_file: RelationsFileOption = None,
     now: NowOption = None,
     save_capture: SaveCaptureOption = None,
+    capture: CaptureOption = None,
     fmt: DocFormatOption = None,
     output: OutputOption = None,
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Explain why an appointment is or is not shown, with a coded finding per check."""
+    """Explain why an appointment is or is not shown, with a coded finding per check.
+
+    With --capture FILE it answers offline from a capture, exactly as the captured run would
+    have: the next support line can re-examine a ticket's case without the platform.
+    """
     with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
-        from bokade_cli.commands.session import collect_result, exit_code_of, prepare_run
+        from bokade_cli.commands.session import (
+            collect_result,
+            exit_code_of,
+            load_case,
+            prepare_run,
+            refuse_beside_capture,
+        )
         from bokade_cli.output.boundary import View
         from bokade_cli.output.documents import explanation_document
         from bokade_cli.support.explain import Query
@@ -85,21 +116,37 @@ def explain(
         if not booking_id and not facility:
             raise UsageError("say which appointment: give --booking-id or --facility", _QUERY_HINT)
         query = Query(booking_id, facility and facility.strip(), *_parse_start(start))
-        run = prepare_run(
-            out,
-            personnummer,
-            now=now,
-            config=config,
-            profile=profile,
-            base_url=base_url,
-            relation=relation,
-            relations_file=relations_file,
-            save_capture=save_capture,
-        )
-        result = collect_result(run, "current", out)
-        explanation = explain_result(result, run.relations, query)
-        out.emit(View("explain", explanation_document(explanation), verbose=verbose))
+        if capture is not None:
+            refuse_beside_capture(personnummer, base_url=base_url, relation=relation, relations=relations_file, save_capture=save_capture)  # fmt: skip
+            case = load_case(out, capture, now)
+            result, relations, echoes = case.judged("current"), case.relations, ECHO_SUBJECT
+        else:
+            run = prepare_run(
+                out,
+                _needed(personnummer),
+                now=now,
+                config=config,
+                profile=profile,
+                base_url=base_url,
+                relation=relation,
+                relations_file=relations_file,
+                save_capture=save_capture,
+            )
+            result, relations, echoes = collect_result(run, "current", out), run.relations, ()
+        explanation = explain_result(result, relations, query)
+        document = explanation_document(explanation)
+        out.emit(View("explain", document, echoes=echoes, verbose=verbose))
         out.code = exit_code_of(result)
+
+
+def _needed(personnummer: str | None) -> str:
+    if personnummer is None:
+        raise UsageError(
+            "give a personnummer (or --capture FILE to answer from a capture)",
+            "E.g. `bokade explain 19121212-1212 --booking-id 81347`, or "
+            "`bokade explain --capture case-4711.json --booking-id 81347`.",
+        )
+    return personnummer
 
 
 def _parse_start(value: str | None) -> tuple[datetime | None, bool]:
@@ -121,7 +168,7 @@ def _parse_start(value: str | None) -> tuple[datetime | None, bool]:
 
 
 def compare(
-    personnummer: PnrArgument,
+    personnummer: OptionalPnrArgument = None,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
@@ -129,33 +176,69 @@ def compare(
     relations_file: RelationsFileOption = None,
     now: NowOption = None,
     save_capture: SaveCaptureOption = None,
+    capture: CaptureOption = None,
     fmt: DocFormatOption = None,
     output: OutputOption = None,
     unmask: UnmaskOption = False,
     verbose: VerboseOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Show which logic (current, target, legacy) shows each appointment, and what target loses."""
-    with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
-        from bokade_cli.commands.session import exit_code_of, prepare_run, run_calls
-        from bokade_cli.output.boundary import View
-        from bokade_cli.output.documents import comparison_document
-        from bokade_cli.support.compare import compare as compare_calls
+    """Show which logic (current, target, legacy) shows each appointment, and what target loses.
 
-        run = prepare_run(
-            out,
-            personnummer,
-            now=now,
-            config=config,
-            profile=profile,
-            base_url=base_url,
-            relation=relation,
-            relations_file=relations_file,
-            save_capture=save_capture,
+    With --capture FILE it compares offline from a capture. A logic whose calls the capture lacks
+    is not judged, and the output says why: a `collect` capture has no direct call to the
+    facilities call1 already called, which the legacy logic makes (capture with `compare
+    --save-capture` to judge every logic).
+    """
+    with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
+        from bokade_cli.commands.session import (
+            exit_code_of,
+            load_case,
+            prepare_run,
+            refuse_beside_capture,
+            run_calls,
         )
-        calls = run_calls(run, "all", out)
-        comparison = compare_calls(calls, run.relations, run.subject_of_care, run.now)
-        out.emit(View("compare", comparison_document(comparison), verbose=verbose))
+        from bokade_cli.output.boundary import Format, View
+        from bokade_cli.output.documents import comparison_document
+        from bokade_cli.support.compare import LOGICS
+        from bokade_cli.support.compare import compare as compare_calls
+        from bokade_cli.support.replay import cannot_judge
+
+        if capture is not None:
+            refuse_beside_capture(personnummer, base_url=base_url, relation=relation, relations=relations_file, save_capture=save_capture)  # fmt: skip
+            case = load_case(out, capture, now)
+            unjudged: dict[str, str] = {
+                logic: why
+                for logic in LOGICS
+                if (why := cannot_judge(case.document, case.calls, logic)) is not None
+            }
+            if len(unjudged) == len(LOGICS):
+                raise InputError(
+                    f"the capture cannot be compared: {unjudged['current']}",
+                    "Capture with `bokade compare --save-capture` (or collect) and try again.",
+                )
+            if out.fmt is Format.table:  # the other formats carry it in the document
+                for logic, why in unjudged.items():
+                    out.warn(f"the {logic} logic is not judged: {why}.")
+            comparison = compare_calls(case.calls, case.relations, case.subject_of_care, case.now, unjudged)  # fmt: skip
+            echoes: tuple[str, ...] = ECHO_SUBJECT
+        else:
+            run = prepare_run(
+                out,
+                _needed(personnummer),
+                now=now,
+                config=config,
+                profile=profile,
+                base_url=base_url,
+                relation=relation,
+                relations_file=relations_file,
+                save_capture=save_capture,
+            )
+            calls = run_calls(run, "all", out)
+            comparison = compare_calls(calls, run.relations, run.subject_of_care, run.now)
+            echoes = ()
+        document = comparison_document(comparison)
+        out.emit(View("compare", document, echoes=echoes, verbose=verbose))
         out.code = exit_code_of(comparison.union)
 
 
@@ -180,26 +263,19 @@ def replay(
 ) -> None:
     """Re-run the rules and output offline from a capture (default: the captured --now)."""
     with guarded(fmt, DocFormat, debug=debug, verbose=verbose, output=output) as out:
-        from bokade_cli.commands.session import exit_code_of, parse_now
+        from bokade_cli.commands.session import exit_code_of, load_case
         from bokade_cli.models import Logic
         from bokade_cli.output.boundary import View
         from bokade_cli.output.documents import collect_document
-        from bokade_cli.rules import judged
-        from bokade_cli.support.replay import captured_now, load_capture, replay_calls
 
-        document = load_capture(file)
-        out.protect_birth_date(document["subject_of_care"])
-        captured = logic.value if logic else document.get("logic")
+        case = load_case(out, file, now)
+        captured = logic.value if logic else case.document.get("logic")
         # A compare capture ("all") replays as current unless a logic is asked for.
         chosen: Logic = (
             "target" if captured == "target" else "legacy" if captured == "legacy" else "current"
         )
-        moment = parse_now(now) if now else captured_now(document)
-        calls = replay_calls(document, chosen)
-        result = judged(calls, document["subject_of_care"], chosen, moment, document["relations"])
-        out.emit(
-            View("collect", collect_document(result), echoes=("subject_of_care",), verbose=verbose)
-        )
+        result = case.judged(chosen)
+        out.emit(View("collect", collect_document(result), echoes=ECHO_SUBJECT, verbose=verbose))
         out.code = exit_code_of(result)
 
 
@@ -211,7 +287,15 @@ relations_app = typer.Typer(
 )
 
 
-@relations_app.command("explain", epilog=EPILOG)
+@relations_app.command(
+    "explain",
+    cls=Command,
+    epilog=EPILOG
+    + examples(
+        "bokade relations explain relation-events.toml",
+        "bokade relations explain relation-events.toml --as-of 2021-12-31 --format markdown",
+    ),
+)
 def relations_explain(
     file: Annotated[
         Path,
@@ -253,7 +337,7 @@ def relations_explain(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=EPILOG)(explain)
-    app.command(epilog=EPILOG)(compare)
-    app.command(epilog=EPILOG)(replay)
+    app.command(cls=Command, epilog=EPILOG + EXPLAIN_EXAMPLES)(explain)
+    app.command(cls=Command, epilog=EPILOG + COMPARE_EXAMPLES)(compare)
+    app.command(cls=Command, epilog=EPILOG + REPLAY_EXAMPLES)(replay)
     app.add_typer(relations_app, name="relations")

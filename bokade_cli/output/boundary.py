@@ -39,9 +39,9 @@ class Format(StrEnum):
 
 
 MACHINE = frozenset({Format.json, Format.jsonl})
-# Plain-text formats: their renderer returns the whole text, (doc, verbose) -> str. They are
-# human formats (neutralised, not JSON-escaped), laid out without a console.
-TEXT = frozenset({Format.csv})
+# Text formats: their renderer returns the whole text, `(doc, verbose) -> str`, written as it
+# is (never wrapped). They are human formats: neutralised, not JSON-escaped; each escapes for itself.
+TEXT = frozenset({Format.csv, Format.markdown, Format.html, Format.openmetrics})
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class Output:
             self._write(dumps(doc, indent=2) + "\n", stream)
         elif fmt is Format.jsonl:
             self._write(dumps(doc) + "\n", stream)
-        elif fmt in TEXT:
+        elif fmt in TEXT:  # a text format of its own escaping: written as it is, never wrapped
             self._write(renderer(view.kind, fmt)(doc, view.verbose), stream)
         else:
             self._print(
@@ -313,6 +313,17 @@ class Output:
         self.close(ok=kind is None or issubclass(kind, SystemExit | KeyboardInterrupt))
 
 
+def shell_safe(names: list[str]) -> list[str]:
+    """Completion candidates go straight to the shell: only names the boundary would write as
+    they are (no control or invisible character, no personnummer-shaped number, no space)."""
+    masker = Masker([], generic=True)
+    return [
+        name
+        for name in names
+        if name == neutralise(name) == masker.mask(name) and not any(c.isspace() for c in name)
+    ]
+
+
 def _silence_stdout() -> None:
     """After a closed pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
     try:
@@ -326,10 +337,14 @@ def _silence_stdout() -> None:
 def _renderers() -> dict[tuple[str, Format], Callable[..., Any]]:
     """Every human view by (kind, format), imported on first use (not for --help or JSON).
 
-    Console formats draw (doc, console, verbose); TEXT formats return (doc, verbose) -> str."""
-    from bokade_cli.output import batchview, smokeview, table
+    A table renderer draws on a console: `(doc, console, verbose)`. A TEXT format's renderer
+    returns the whole text: `(doc, verbose) -> str`.
+    """
+    from bokade_cli.output import batchview, html, markdown, openmetrics, smokeview, table
 
     return {
+        **{(kind, Format.markdown): getattr(markdown, name) for kind, name in _REPORTS.items()},
+        **{(kind, Format.html): getattr(html, name) for kind, name in _REPORTS.items()},
         ("collect", Format.table): table.render_collect,
         ("explain", Format.table): table.render_explanation,
         ("compare", Format.table): table.render_comparison,
@@ -338,8 +353,17 @@ def _renderers() -> dict[tuple[str, Format], Callable[..., Any]]:
         ("batch", Format.table): batchview.render_batch,
         ("batch", Format.csv): batchview.render_facilities_csv,
         ("smoke", Format.table): smokeview.render_smoke,
+        ("smoke", Format.openmetrics): openmetrics.render_smoke,
         ("scenarios", Format.table): table.render_scenarios,
     }
+
+
+_REPORTS = {
+    "collect": "render_collect",
+    "explain": "render_explanation",
+    "compare": "render_comparison",
+    "relations": "render_relations",
+}
 
 
 def renderer(kind: str, fmt: Format) -> Callable[..., Any]:

@@ -174,10 +174,12 @@ def explanation_document(e: Explanation) -> Document:
 
 
 def comparison_document(c: Comparison) -> Document:
+    from bokade_cli.support.codes import Missing
     from bokade_cli.support.compare import LOGICS
 
     doc = collect_document(c.union)
     shown = {logic: sum(1 for row in c.rows if row.shown_by[logic]) for logic in LOGICS}
+    judged = {logic: logic in c.results for logic in LOGICS}
     return {
         "schema_version": SCHEMA_VERSION,
         "subject_of_care": doc["subject_of_care"],
@@ -186,9 +188,18 @@ def comparison_document(c: Comparison) -> Document:
         "relations": list(c.relations),
         "not_called": not_called(c.union),
         "logics": {
-            logic: {"shown": shown[logic], "complete": c.results[logic].complete}
+            logic: {
+                "shown": shown[logic] if judged[logic] else None,
+                "complete": c.results[logic].complete if judged[logic] else None,
+            }
             for logic in LOGICS
         },
+        # From a capture lacking a logic's calls: that logic is not judged (its `shown` and
+        # `complete` are null, its cells `missing` with code not_in_capture), and this says why.
+        "not_judged": [
+            {"logic": logic, "code": str(Missing.not_in_capture), "message": why}
+            for logic, why in c.unjudged.items()
+        ],
         "appointments": [
             {
                 "id": row.id,
@@ -207,7 +218,7 @@ def comparison_document(c: Comparison) -> Document:
         ],
         "lost_under_target": _lost(c, "target"),
         "lost_under_current": _lost(c, "current", "legacy"),
-        **stats_fields(compute_stats(c.results["current"])),
+        **stats_fields(compute_stats(c.results.get("current", c.union))),
         "calls": doc["calls"],
     }
 

@@ -19,7 +19,8 @@ Document = dict[str, Any]
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 
 
-def smoke_document(report: SmokeReport, strict: bool) -> Document:
+def smoke_document(report: SmokeReport, strict: bool, finished_at: str | None = None) -> Document:
+    """The report as JSON; `finished_at` (ISO 8601) is when the run ended, for monitoring."""
     counts = Counter(s.verdict for s in report.steps)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -28,6 +29,7 @@ def smoke_document(report: SmokeReport, strict: bool) -> Document:
         "base_url": report.base_url,
         "strict": strict,
         "passed": not report.failed(strict),
+        "finished_at": finished_at,
         "summary": {verdict: counts[verdict] for verdict in ("pass", "warn", "fail", "skip")},
         "steps": [
             {

@@ -251,12 +251,17 @@ def render_explanation(doc: Document, console: Console, verbose: bool = False) -
 
 
 def render_comparison(doc: Document, console: Console, verbose: bool = False) -> None:
-    counts = ", ".join(f"{logic} {doc['logics'][logic]['shown']}" for logic in LOGICS)
+    judged = {logic for logic in LOGICS if doc["logics"][logic]["shown"] is not None}
+    counts = ", ".join(
+        f"{logic} {doc['logics'][logic]['shown'] if logic in judged else 'not judged'}"
+        for logic in LOGICS
+    )
     console.print(Text(f"Appointments shown per logic for {doc['subject_of_care']}: {counts}"))
     if doc["appointments"]:
         rows = doc["appointments"]
         print_fitted(
-            console, (_compare_columns(rows, wide=True), _compare_columns(rows, wide=False))
+            console,
+            (_compare_columns(rows, True, judged), _compare_columns(rows, False, judged)),
         )
     by_id = {row["id"]: row for row in doc["appointments"]}
     for key, logic, title in (
@@ -282,10 +287,12 @@ def render_comparison(doc: Document, console: Console, verbose: bool = False) ->
     _complete_line(doc, console)
 
 
-def _compare_columns(rows: list[Document], wide: bool) -> list[Column]:
+def _compare_columns(rows: list[Document], wide: bool, judged: set[str]) -> list[Column]:
     """One line per booked time, or two (name under HSA-id, time under date)."""
 
     def logic(row: Document, key: str) -> Cell:
+        if key not in judged:  # a capture without that logic's calls: no answer either way
+            return cell(Line("not judged", "yellow"))
         return cell(Line(row[key] or "—", "" if row[key] else "red"))
 
     return [

@@ -100,6 +100,7 @@ class Missing(StrEnum):
     call2_failed = "call2_failed"
     filtered_in_call2 = "filtered_in_call2"
     not_returned_by_call2 = "not_returned_by_call2"
+    not_in_capture = "not_in_capture"
 
 
 MISSING_CODES: dict[str, str] = {
@@ -114,4 +115,7 @@ MISSING_CODES: dict[str, str] = {
     Missing.call2_failed: "legacy: the direct call to the facility failed",
     Missing.filtered_in_call2: "legacy: the direct call returned it, but its copy was filtered out",
     Missing.not_returned_by_call2: "legacy: the direct call answered without it",
+    Missing.not_in_capture: "any logic, from a capture: the capture lacks calls this logic makes "
+    "(e.g. legacy's direct calls to facilities the captured current run skipped), so it is not "
+    "judged",
 }

@@ -11,6 +11,7 @@ entries) keep the outcome and message the live run gave them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -18,8 +19,9 @@ from typing import Any, get_args
 from bokade_cli import clock
 from bokade_cli.contracts import CONTRACTS
 from bokade_cli.engine.answer import Answer, read_answer
-from bokade_cli.engine.run import CALL3, call_result, calls_for_logic
+from bokade_cli.engine.run import CALL3, call_result, calls_for_logic, unique_relations
 from bokade_cli.errors import InputError, InvalidResponse
+from bokade_cli.hsa import hsa_key
 from bokade_cli.inputs import read_input
 from bokade_cli.models import CallResult, Logic, Outcome
 from bokade_cli.output.privacy import has_unsafe
@@ -118,9 +120,11 @@ def _entry_problem(entry: Any) -> str | None:
     return None
 
 
-def replay_calls(document: dict[str, Any], logic: Logic) -> tuple[CallResult, ...]:
-    """Rebuild the calls `logic` makes from a capture, re-reading every stored answer."""
-    calls = [_rebuild(entry) for entry in document["calls"]]
+def replay_calls(
+    document: dict[str, Any], logic: Logic, calls: Sequence[CallResult] | None = None
+) -> tuple[CallResult, ...]:
+    """The calls `logic` makes, from a capture's calls (rebuilt here unless given)."""
+    calls = tuple(calls) if calls is not None else rebuild_calls(document)
     missing = sorted(needed_calls(logic) - {c.call for c in calls})
     if missing:
         raise InputError(
@@ -129,6 +133,41 @@ def replay_calls(document: dict[str, Any], logic: Logic) -> tuple[CallResult, ..
             "Replay it with its own --logic, or capture with `bokade compare --save-capture`.",
         )
     return calls_for_logic(calls, document["relations"], logic)
+
+
+def rebuild_calls(document: dict[str, Any]) -> tuple[CallResult, ...]:
+    """Every call of a capture as the live run made it, in the captured order."""
+    return tuple(_rebuild(entry) for entry in document["calls"])
+
+
+def cannot_judge(document: dict[str, Any], calls: Sequence[CallResult], logic: Logic) -> str | None:
+    """Why the capture cannot show what `logic` would show (a sentence), or None if it can.
+
+    A logic is judged only from the very calls it makes: call1 (target, current), call3
+    (current, legacy), and for legacy a direct call to every relation facility. A current-logic
+    capture has no direct call to a facility call1 already called (the live run skipped it).
+    """
+    captured = document.get("logic") if document.get("logic") in ("current", "target", "legacy", "all") else "unknown"  # fmt: skip
+    missing = sorted(needed_calls(logic) - {c.call for c in calls})
+    if missing:
+        return (
+            f"the capture ({captured} logic) holds no {', '.join(missing)}, which the {logic} "
+            "logic needs"
+        )
+    if logic != "legacy":
+        return None
+    made = {
+        hsa_key(c.logical_address) for c in calls if c.call == "call2" and c.outcome != "skipped"
+    }
+    unknown = [a for a in unique_relations(document["relations"]) if hsa_key(a) not in made]
+    if not unknown:
+        return None
+    return (
+        f"the capture ({captured} logic) holds no direct call to {', '.join(unknown)}: the "
+        "captured run did not call them (call1 had called them), and the legacy logic calls "
+        "every relation facility directly. Capture with `bokade compare --save-capture` to "
+        "judge every logic"
+    )
 
 
 def needed_calls(logic: Logic) -> set[str]:
