@@ -130,6 +130,16 @@ class CollectionResult:
     def anything_answered(self) -> bool:
         return any(c.answered for c in self.calls)
 
+    def exit_code(self, allow_partial: bool = False) -> int:
+        """SPEC §4: 0 complete, 3 partial (0 with --allow-partial), 4 nothing answered."""
+        from bokade_cli.errors import ExitCode
+
+        if self.complete:
+            return ExitCode.COMPLETE
+        if not self.anything_answered:
+            return ExitCode.NOTHING_ANSWERED
+        return ExitCode.COMPLETE if allow_partial else ExitCode.PARTIAL
+
     @property
     def call2_without_relations(self) -> bool:
         """This logic has call2, but it was not made at all: no relation list was given."""

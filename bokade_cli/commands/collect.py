@@ -59,13 +59,13 @@ def collect(
 ) -> None:
     """Run the collection for one personnummer against a configured platform endpoint."""
     with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
-        from bokade_cli.commands.session import collect_result, exit_code_of, prepare_run
+        from bokade_cli.commands.session import collect_result, prepare_run
         from bokade_cli.output.boundary import View
         from bokade_cli.output.documents import collect_document
 
         run = prepare_run(
-            out,
             personnummer,
+            out,
             now=now,
             config=config,
             profile=profile,
@@ -76,7 +76,7 @@ def collect(
         )
         result = collect_result(run, logic.value, out)
         out.emit(View("collect", collect_document(result), verbose=verbose))
-        out.code = exit_code_of(result, allow_partial)
+        out.code = result.exit_code(allow_partial)
 
 
 def demo(
@@ -91,7 +91,7 @@ def demo(
 ) -> None:
     """Run the collection against the built-in simulator: no config, no network."""
     with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
-        from bokade_cli.commands.session import Run, collect_result, exit_code_of, parse_now
+        from bokade_cli.commands.session import Run, collect_result, parse_now
         from bokade_cli.config import Profile
         from bokade_cli.output.boundary import View
         from bokade_cli.output.documents import collect_document
@@ -116,7 +116,7 @@ def demo(
             run = Run(profile, pnr, tuple(loaded.relations), moment, save_capture)
             result = collect_result(run, logic.value, out)
         out.emit(View("collect", collect_document(result), verbose=verbose))
-        out.code = exit_code_of(result)
+        out.code = result.exit_code()
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from bokade_cli import clock
 from bokade_cli.config import Profile
 from bokade_cli.engine import Observer, RunLogic, Subject, collect_calls
 from bokade_cli.engine.soap import Exchange
-from bokade_cli.errors import ExitCode, UsageError
+from bokade_cli.errors import UsageError
 from bokade_cli.models import CallResult, CollectionResult, Logic
 from bokade_cli.output.boundary import Output
 from bokade_cli.personnummer import Personnummer, parse_personnummer
@@ -30,6 +30,11 @@ class Run:
     relations: tuple[str, ...]
     now: datetime  # an instant (clock.now_instant): the `now` that judges and is printed
     save_capture: Path | None = None
+
+    @property
+    def today(self) -> date:
+        """Stockholm's date at `now`: GetCareContacts asks for today .. today + 3 years."""
+        return clock.local(self.now).date()
 
     @property
     def subject(self) -> Subject:
@@ -100,8 +105,8 @@ def load_profile(
 
 
 def prepare_run(
-    out: Output,
     personnummer: str,
+    out: Output,
     *,
     now: str | None,
     config: Path | None,
@@ -180,31 +185,14 @@ def refuse_beside_capture(personnummer: str | None, **given: object) -> None:
 
 
 def run_calls(run: Run, logic: RunLogic, out: Output) -> tuple[CallResult, ...]:
-    """Make the run's calls; with --save-capture, record them and write the capture."""
-    from bokade_cli.support.capture import Recorder, capture_document
-
+    """Make the run's calls; with --save-capture a Recorder observes them and writes the capture."""
     observer: Observer = RunObserver(out)
-    recorder = Recorder(observer) if run.save_capture else None
-    calls = collect_calls(
-        run.profile,
-        run.subject,
-        run.relations,
-        logic,
-        clock.local(run.now).date(),
-        recorder or observer,
-    )
-    if recorder is not None and run.save_capture is not None:
-        document = capture_document(
-            calls,
-            recorder.exchanges,
-            masker=out.capture_masker(),
-            subject_of_care=run.subject_of_care,
-            logic=logic,
-            now=clock.iso(run.now),
-            relations=run.relations,
-        )
-        out.write_capture(run.save_capture, document)
-    return calls
+    if run.save_capture is not None:
+        from bokade_cli.support.capture import Captured, Recorder
+
+        about = Captured(run.subject_of_care, clock.iso(run.now), run.relations)
+        observer = Recorder(observer, out, run.save_capture, about)
+    return collect_calls(run.profile, run.subject, run.relations, logic, run.today, observer)
 
 
 def collect_result(run: Run, logic: Logic, out: Output) -> CollectionResult:
@@ -213,11 +201,3 @@ def collect_result(run: Run, logic: Logic, out: Output) -> CollectionResult:
 
     calls = run_calls(run, logic, out)
     return judged(calls, run.subject_of_care, logic, run.now, run.relations)
-
-
-def exit_code_of(result: CollectionResult, allow_partial: bool = False) -> int:
-    if result.complete:
-        return ExitCode.COMPLETE
-    if not result.anything_answered:
-        return ExitCode.NOTHING_ANSWERED
-    return ExitCode.COMPLETE if allow_partial else ExitCode.PARTIAL

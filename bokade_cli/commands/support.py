@@ -103,7 +103,6 @@ def explain(
     with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
         from bokade_cli.commands.session import (
             collect_result,
-            exit_code_of,
             load_case,
             prepare_run,
             refuse_beside_capture,
@@ -122,8 +121,8 @@ def explain(
             result, relations, echoes = case.judged("current"), case.relations, ECHO_SUBJECT
         else:
             run = prepare_run(
-                out,
                 _needed(personnummer),
+                out,
                 now=now,
                 config=config,
                 profile=profile,
@@ -136,7 +135,7 @@ def explain(
         explanation = explain_result(result, relations, query)
         document = explanation_document(explanation)
         out.emit(View("explain", document, echoes=echoes, verbose=verbose))
-        out.code = exit_code_of(result)
+        out.code = result.exit_code()
 
 
 def _needed(personnummer: str | None) -> str:
@@ -192,7 +191,6 @@ def compare(
     """
     with guarded(fmt, DocFormat, debug=debug, unmask=unmask, verbose=verbose, output=output) as out:
         from bokade_cli.commands.session import (
-            exit_code_of,
             load_case,
             prepare_run,
             refuse_beside_capture,
@@ -224,8 +222,8 @@ def compare(
             echoes: tuple[str, ...] = ECHO_SUBJECT
         else:
             run = prepare_run(
-                out,
                 _needed(personnummer),
+                out,
                 now=now,
                 config=config,
                 profile=profile,
@@ -239,7 +237,7 @@ def compare(
             echoes = ()
         document = comparison_document(comparison)
         out.emit(View("compare", document, echoes=echoes, verbose=verbose))
-        out.code = exit_code_of(comparison.union)
+        out.code = comparison.union.exit_code()
 
 
 def replay(
@@ -263,7 +261,7 @@ def replay(
 ) -> None:
     """Re-run the rules and output offline from a capture (default: the captured --now)."""
     with guarded(fmt, DocFormat, debug=debug, verbose=verbose, output=output) as out:
-        from bokade_cli.commands.session import exit_code_of, load_case
+        from bokade_cli.commands.session import load_case
         from bokade_cli.models import Logic
         from bokade_cli.output.boundary import View
         from bokade_cli.output.documents import collect_document
@@ -276,7 +274,7 @@ def replay(
         )
         result = case.judged(chosen)
         out.emit(View("collect", collect_document(result), echoes=ECHO_SUBJECT, verbose=verbose))
-        out.code = exit_code_of(result)
+        out.code = result.exit_code()
 
 
 relations_app = typer.Typer(

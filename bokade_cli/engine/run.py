@@ -54,6 +54,9 @@ class Observer:
     def exchange(self, exchange: Exchange) -> None:
         """One request and what came back, as sent and received."""
 
+    def finished(self, calls: tuple[CallResult, ...], logic: RunLogic) -> None:
+        """Every call of one run, in report order (a capture is written from these)."""
+
 
 def unique_relations(relations: Sequence[str]) -> list[str]:
     """Relation HSA-ids in the given order, each once (HSA-ids compare case-insensitively)."""
@@ -110,7 +113,9 @@ class Engine:
             for _, found in sorted(direct.items())
         ]
         results3 = list(await asyncio.gather(*call3))
-        return tuple(([first] if first else []) + ordered2 + results3)
+        calls = tuple(([first] if first else []) + ordered2 + results3)
+        self.observer.finished(calls, logic)
+        return calls
 
     async def _call(
         self, call_id: CallId, contract: Contract, params: RequestParams, index: int

@@ -14,7 +14,9 @@ import hashlib
 import html
 import re
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bokade_cli import __version__
 from bokade_cli.engine import Observer, unique_relations
@@ -24,6 +26,9 @@ from bokade_cli.hsa import hsa_key
 from bokade_cli.models import CallResult
 from bokade_cli.output.privacy import Masker, neutralise
 from bokade_cli.xmlparse import parse_xml, serialise
+
+if TYPE_CHECKING:
+    from bokade_cli.output.boundary import Output
 
 FORMAT = "bokade-capture"
 FORMAT_VERSION = 2
@@ -38,10 +43,12 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 class Recorder(Observer):
-    """Keeps every exchange of a run and passes events on to the run's own observer."""
+    """The engine's observer for --save-capture: keeps every exchange of the run and, when the
+    run has finished, writes the capture through the output boundary (masked, owner-only).
+    Events pass on to the run's own observer."""
 
-    def __init__(self, inner: Observer) -> None:
-        self.inner = inner
+    def __init__(self, inner: Observer, out: Output, path: Path, about: Captured) -> None:
+        self.inner, self.out, self.path, self.about = inner, out, path, about
         self.exchanges: list[Exchange] = []
 
     def event(self, message: str) -> None:
@@ -50,6 +57,27 @@ class Recorder(Observer):
     def exchange(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
         self.inner.exchange(exchange)
+
+    def finished(self, calls: tuple[CallResult, ...], logic: str) -> None:
+        document = capture_document(
+            calls,
+            self.exchanges,
+            masker=self.out.capture_masker(),
+            subject_of_care=self.about.subject_of_care,
+            logic=logic,
+            now=self.about.now,
+            relations=self.about.relations,
+        )
+        self.out.write_capture(self.path, document)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What a capture says about its run besides the calls: whose, as of when, which relations."""
+
+    subject_of_care: str  # written masked whatever it holds: a capture never has the number
+    now: str  # ISO 8601, the now that judged
+    relations: tuple[str, ...]
 
 
 def capture_document(
