@@ -219,11 +219,7 @@ def batch(
             for r in run.ordered()
         ]
         view = View("batch", batch_document(run, ordered), verbose=verbose)
-        if out.fmt is not Format.jsonl:
-            out.emit(view)
-        elif output is not None:
-            out.show_table(view)
-        if junit is not None:
+        if junit is not None:  # first: CI keeps the file even when stdout cannot take the report
             out.write_private(
                 junit,
                 view,
@@ -232,6 +228,10 @@ def batch(
                 ),
                 "JUnit file",
             )
+        if out.fmt is not Format.jsonl:
+            out.emit(view)
+        elif output is not None:
+            out.show_table(view)
         out.code = run.exit_code(allow_partial)
 
 
