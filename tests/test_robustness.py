@@ -284,3 +284,382 @@ def test_a_bug_in_one_case_fails_that_case_only(
         assert HOSTILE not in junit.read_text()
         passed = [c for c in suite.iter("testcase") if c.find("error") is None]
         assert [c.get("name") for c in passed] == [f"ordinary [{PNR_MASKED}]"]
+
+
+# --- local input: a one-line error naming the file and key, exit 2 or 5, never 70 ------------
+
+HUGE_INT = "1" + "0" * 5000
+DEEP_ARRAY = "[" * 3000 + "]" * 3000
+DEEP_TABLE = "{a = " * 3000 + "1" + "}" * 3000
+
+
+def _one_error(result: Any, code: int, *needles: str) -> str:
+    """The run failed with `code` and one error (plus its hint), naming each of `needles`."""
+    _no_traceback(result)
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    errors = [line for line in lines if line.startswith(("Error:", "Problem:"))]
+    assert len(errors) == 1, result.stderr
+    assert all(len(line) < 500 for line in lines)
+    for needle in needles:
+        assert needle in errors[0], (needle, errors[0])
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ('"http://[::1"', "is not a valid URL"),
+        ('"https://vp.example:99999/vp"', "an invalid port"),
+        ('"https://vp.example:-1/vp"', "an invalid port"),
+        ('"https://vp.example:19999:80/vp"', "an invalid port"),
+        ('"https://xn--a.example/vp"', "(IDNA)"),
+        ('"https://vp.example/vp?x=1"', "holds a query"),
+        ('"https://vp.example/vp#frag"', "holds a fragment"),
+        ('"https://svc:s3cret@vp.example/vp"', "holds user information"),
+        (HUGE_INT, "a value beyond what can be read"),
+        (DEEP_ARRAY, "nesting too deep"),
+        (DEEP_TABLE, "nesting too deep"),
+    ],
+)
+def test_an_unusable_config_file_is_exit_5_naming_file_and_key_in_every_command(
+    platform: Any, runner: CliRunner, tmp_path: Path, value: str, why: str
+) -> None:
+    config = tmp_path / "bokade.toml"
+    config.write_text(f"[profiles.t]\nbase_url = {value}\n")
+    key = "profiles.t.base_url" if value.startswith('"') else ""
+    for args in (
+        ["config", "check"],
+        ["config", "show"],
+        ["config", "show", "--format", "json"],
+        ["collect", PNR, "-r", F1],
+        ["explain", PNR, "--booking-id", "1"],
+        ["compare", PNR],
+        ["smoke"],
+    ):
+        result = runner.invoke(app, [*args, "--config", str(config)])
+        if args[-1] == "json":
+            _no_traceback(result)
+            assert result.exit_code == 5
+            error = json.loads(result.stdout)["error"]
+            assert why in error["message"] and str(config) in error["message"]
+            continue
+        if args == ["smoke"]:  # a broken configuration is smoke's failed first step (exit 1)
+            _no_traceback(result)
+            assert result.exit_code == 1 and why in result.stdout and str(config) in result.stdout
+            continue
+        _one_error(result, 5, str(config), key, why)
+        assert "s3cret" not in result.stderr
+    assert platform.requests == []  # no call was ever made to such a URL
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "https://vp.example:99999", "https://vp.example/vp?x=1", "ftp://vp"]
+)
+def test_an_unusable_base_url_from_a_flag_or_the_environment_is_a_config_error(
+    platform: Any, runner: CliRunner, url: str
+) -> None:
+    flagged = runner.invoke(app, ["collect", PNR, "--base-url", url])
+    _one_error(flagged, 5, "--base-url")
+    env = CliRunner(env={"BOKADE_BASE_URL": url}).invoke(app, ["collect", PNR, "-r", F1])
+    _one_error(env, 5, "BOKADE_BASE_URL")
+    assert platform.requests == []
+
+
+def _batch_text(value: str) -> str:
+    return f'[[cases]]\nname = "x"\npersonnummer = "{PNR}"\nrelations = {value}\n'
+
+
+def _events_text(value: str) -> str:
+    return f'[[events]]\ndate = {value}\nfacility = "{F1}"\nevent = "added_on_start_page"\n'
+
+
+LOCAL_INPUTS = {
+    # kind: (command prefix (FILE stands for the path), text of an ordinary file with VALUE)
+    "batch": (["batch", "FILE", "--base-url", BASE_URL], _batch_text),
+    "relation events": (["relations", "explain", "FILE"], _events_text),
+    "relations (events form)": (
+        ["collect", PNR, "--base-url", BASE_URL, "--relations", "FILE"],
+        _events_text,
+    ),
+    "scenario": (["demo", "--scenario", "FILE"], lambda value: f"description = {value}\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LOCAL_INPUTS))
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (HUGE_INT, "beyond what can be read"),
+        (DEEP_ARRAY, "nesting too deep"),
+        (DEEP_TABLE, "nesting too deep"),
+        ('"unterminated', "invalid TOML"),
+    ],
+)
+def test_toml_python_cannot_read_is_exit_2_naming_the_file(
+    platform: Any, runner: CliRunner, tmp_path: Path, kind: str, value: str, why: str
+) -> None:
+    args, text = LOCAL_INPUTS[kind]
+    path = tmp_path / "input.toml"
+    path.write_text(text(value))
+    argv = [str(path) if a == "FILE" else a for a in args]
+    _one_error(runner.invoke(app, argv), 2, str(path), why)
+    # The same bytes on standard input are named as such.
+    argv = ["-" if a == "FILE" else a for a in args]
+    if kind in ("batch", "relation events"):
+        piped = runner.invoke(app, argv, input=text(value))
+        _one_error(piped, 2, "standard input", why)
+    assert platform.requests == []
+
+
+@pytest.mark.parametrize("kind", sorted(LOCAL_INPUTS) + ["relations list", "capture", "config"])
+@pytest.mark.parametrize("problem", ["missing", "folder", "not UTF-8"])
+def test_an_unreadable_local_file_is_one_line_naming_it(
+    platform: Any, runner: CliRunner, tmp_path: Path, kind: str, problem: str
+) -> None:
+    args = {
+        **{k: v[0] for k, v in LOCAL_INPUTS.items()},
+        "relations list": ["collect", PNR, "--base-url", BASE_URL, "--relations", "FILE"],
+        "capture": ["replay", "FILE"],
+        "config": ["collect", PNR, "--config", "FILE"],
+    }[kind]
+    path = tmp_path / ("input.toml" if "relations" not in kind else "input.txt")
+    if problem == "folder":
+        path.mkdir()
+    elif problem == "not UTF-8":
+        path.write_bytes(b"# ok\n\xff\xfe not text\n")
+    result = runner.invoke(app, [str(path) if a == "FILE" else a for a in args])
+    code = 5 if kind == "config" else 2
+    if kind == "scenario" and problem == "missing":
+        _one_error(result, 2, str(path))
+        return
+    why = {"missing": "does not exist", "folder": "folder", "not UTF-8": "not UTF-8"}[problem]
+    if kind == "scenario" and problem == "folder":
+        why = "no such file"
+    _one_error(result, code, str(path), why)
+    assert platform.requests == []
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('{"format": "bokade-capture", "format_version": ' + HUGE_INT + "}", "beyond sane"),
+        ('{"format": "bokade-capture", "x": ' + DEEP_ARRAY + "}", "beyond sane"),
+        (
+            '{"format": "bokade-capture", "format_version": 2, "now": '
+            + "[" * 900
+            + "]" * 900
+            + "}",
+            "key 'now'",
+        ),
+        ("{", "not JSON"),
+    ],
+)
+def test_a_capture_python_cannot_read_is_exit_2(
+    runner: CliRunner, tmp_path: Path, text: str, why: str
+) -> None:
+    path = tmp_path / "capture.json"
+    path.write_text(text)
+    _one_error(runner.invoke(app, ["replay", str(path)]), 2, str(path), why)
+    _one_error(runner.invoke(app, ["replay", "-"], input=text), 2, "standard input", why)
+
+
+# --- standard output that cannot take the output ---------------------------------------------
+
+
+def _bokade(*args: str, stdout: Any, stdin: Any = None) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "bokade_cli", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        stdin=stdin,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["demo", "-f", "json"],
+        ["demo"],
+        ["--version"],
+        ["--help"],
+        ["simulator", "list"],
+        ["config", "path"],
+        ["config", "show", "-f", "json"],
+    ],
+)
+def test_stdout_on_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        process = _bokade(*args, stdout=full)
+        _, err = process.communicate(timeout=60)
+    stderr = err.decode()
+    assert process.returncode == 2, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("Error:")]
+    assert errors == ["Error: cannot write to standard output (No space left on device)"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_batch_on_a_full_disk_still_writes_its_junit_file(tmp_path: Path) -> None:
+    from bokade_cli.simulator import Simulator, load_scenario, serve_in_thread
+
+    scenario = load_scenario("demo")
+    path = tmp_path / "cases.toml"
+    path.write_text(f'[[cases]]\npersonnummer = "{scenario.citizen}"\n')
+    junit = tmp_path / "junit.xml"
+    with serve_in_thread(Simulator(scenario)) as server, open("/dev/full", "w") as full:
+        args = ["batch", str(path), "--base-url", server.base_url, "--junit", str(junit)]
+        process = _bokade(*args, "-f", "json", stdout=full)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 2, err.decode()
+    assert "No space left on device" in err.decode() and "Traceback" not in err.decode()
+    assert _junit_suite(junit).get("tests") == "1"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_closed_pipe_ends_quietly_with_the_runs_own_exit_code(fmt: str) -> None:
+    """`bokade demo ... | head -c 100`: the reader goes away; bokade stops writing, says
+    nothing and exits with the run's own code (the 1,000 bookings fill any pipe buffer)."""
+    import subprocess
+
+    args = ["demo", "--scenario", "1000-bookings", "--format", fmt]
+    whole = _bokade(*args, stdout=subprocess.DEVNULL)
+    _, whole_err = whole.communicate(timeout=60)
+    process = _bokade(*args, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    assert len(process.stdout.read(100)) == 100
+    process.stdout.close()  # the reader is gone
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == whole.returncode == 0, err.decode()
+    assert err == whole_err == b""  # no traceback, no "Exception ignored", no error line
+
+
+# --- every diagnosis names what really happened ----------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_named_with_its_target_host_and_never_followed(raw: Any, status: int) -> None:
+    from tests.test_faults import _respond, run
+
+    elsewhere = raw(_respond(200, b"<never/>"))
+    elsewhere.hits = 0
+    original = elsewhere.behave
+
+    def counted(conn: Any) -> None:
+        elsewhere.hits += 1
+        original(conn)
+
+    elsewhere.behave = counted
+    target = f"http://127.0.0.1:{elsewhere.port}/steal"
+    server = raw(_respond(status, b"", f"Location: {target}\r\n"))
+    code, doc, _stderr, _elapsed = run(server.url, "--logic", "target")
+    assert code == 4
+    call = doc["calls"][0]
+    assert call["outcome"] == "http_error"
+    assert (
+        call["message"] == f"HTTP {status}: a redirect to 127.0.0.1:{elsewhere.port}, not followed"
+    )
+    assert "never follows redirects" in call["hint"]
+    assert elsewhere.hits == 0
+
+
+def test_a_redirect_without_location_says_so(raw: Any) -> None:
+    from tests.test_faults import _respond, run
+
+    server = raw(_respond(302, b""))
+    _code, doc, _stderr, _elapsed = run(server.url, "--logic", "target")
+    assert doc["calls"][0]["message"] == "HTTP 302: a redirect to no Location given, not followed"
+
+
+def test_oversized_headers_blame_the_platforms_http_layer_not_a_producer(raw: Any) -> None:
+    from tests.test_faults import _respond, run
+
+    server = raw(_respond(200, b"<x/>", "X-Padding: " + "a" * 10_000_000 + "\r\n"))
+    code, doc, _stderr, _elapsed = run(server.url, "--logic", "target")
+    assert code == 4
+    call = doc["calls"][0]
+    assert call["outcome"] == "invalid_response"
+    assert "HTTP headers from 127.0.0.1" in call["message"] and "larger than" in call["message"]
+    assert "platform's HTTP layer" in call["hint"] and "not of a producer" in call["hint"]
+    assert "broke off" not in call["message"]
+
+
+def test_refused_names_the_host_and_port(raw: Any) -> None:
+    import socket
+
+    from tests.test_faults import run
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _code, doc, _stderr, _elapsed = run(f"http://127.0.0.1:{port}", "--logic", "target")
+    call = doc["calls"][0]
+    assert call["outcome"] == "transport_error"
+    assert call["message"] == (
+        f"127.0.0.1:{port} refused the connection (Connection refused): "
+        "nothing accepts connections on that port"
+    )
+
+
+def test_dns_names_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from tests.test_faults import run
+
+    def no_dns(host: Any, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    _code, doc, _stderr, _elapsed = run("http://vp.bokade-test.invalid", "--logic", "target")
+    call = doc["calls"][0]
+    assert call["outcome"] == "transport_error"
+    assert "the host name in http://vp.bokade-test.invalid" in call["message"]
+    assert "cannot be resolved" in call["message"] and "DNS" in call["hint"]
+
+
+@pytest.fixture
+def raw() -> Any:
+    from tests.test_faults import RawServer
+
+    servers: list[RawServer] = []
+
+    def start(behave: Any) -> RawServer:
+        servers.append(RawServer(behave))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_simulator_serve_on_a_busy_port_is_exit_2_with_a_hint(runner: CliRunner) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["simulator", "serve", "--port", str(port)])
+    error = _one_error(result, 2, f"127.0.0.1:{port}", "Address already in use")
+    assert error.startswith("Error: cannot listen on")
+    assert "--port 0 to take a free one" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "65536"])
+def test_simulator_serve_on_an_invalid_port_is_exit_2_with_a_hint(
+    runner: CliRunner, port: str
+) -> None:
+    result = runner.invoke(app, ["simulator", "serve", "--port", port])
+    _one_error(result, 2, f"127.0.0.1:{port}", "ports are 0 to 65535")
+    assert "--port 0 to take a free one" in result.stderr
+
+
+def test_simulator_serve_on_an_address_not_of_this_machine_is_exit_2(runner: CliRunner) -> None:
+    # 192.0.2.1 is TEST-NET-1: never assigned to a machine, so binding fails locally.
+    result = runner.invoke(app, ["simulator", "serve", "--host", "192.0.2.1", "--port", "0"])
+    _one_error(result, 2, "192.0.2.1:0")
+    assert "Give --host an IP address of this machine" in result.stderr

@@ -17,11 +17,12 @@ class ShowFormat(StrEnum):
     json = "json"
 
 
-def config_path() -> None:
+def config_path(debug: DebugOption = False) -> None:
     """Print the user config file's path."""
-    from bokade_cli.config import user_config_file
+    with guarded(None, ShowFormat, debug=debug) as out:
+        from bokade_cli.config import user_config_file
 
-    typer.echo(str(user_config_file()))
+        out.write_text(f"{user_config_file()}\n")
 
 
 def config_show(

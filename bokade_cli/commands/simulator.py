@@ -74,12 +74,14 @@ def simulator_serve(
         out.say("Simulator stopped.")
 
 
-def simulator_list() -> None:
+def simulator_list(debug: DebugOption = False) -> None:
     """List the bundled scenarios."""
-    from bokade_cli.simulator import list_scenarios, load_scenario
+    with guarded(None, DocFormat, debug=debug) as out:
+        from bokade_cli.simulator import list_scenarios, load_scenario
 
-    for name in list_scenarios():
-        typer.echo(f"{name}\t{load_scenario(name).description}")
+        out.write_text(
+            "".join(f"{name}\t{load_scenario(name).description}\n" for name in list_scenarios())
+        )
 
 
 def register(app: typer.Typer) -> None:
