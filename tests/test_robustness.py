@@ -663,3 +663,46 @@ def test_simulator_serve_on_an_address_not_of_this_machine_is_exit_2(runner: Cli
     result = runner.invoke(app, ["simulator", "serve", "--host", "192.0.2.1", "--port", "0"])
     _one_error(result, 2, "192.0.2.1:0")
     assert "Give --host an IP address of this machine" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("/vp?x=1", "holds a query"),
+        ("/vp#frag", "holds a fragment"),
+        ("/v p", "holds spaces"),
+        ("https://elsewhere.example/vp", "is a whole URL"),
+    ],
+)
+def test_a_contract_path_that_would_change_the_url_is_a_config_error(
+    platform: Any, runner: CliRunner, tmp_path: Path, path: str, why: str
+) -> None:
+    config = tmp_path / "bokade.toml"
+    config.write_text(
+        f'[profiles.t]\nbase_url = "{BASE_URL}"\n[profiles.t.paths]\nGetSubjectOfCareSchedule = "{path}"\n'
+    )
+    result = runner.invoke(app, ["collect", PNR, "--config", str(config), "-r", F1])
+    _one_error(result, 5, str(config), "profiles.t.paths.GetSubjectOfCareSchedule", why)
+    assert platform.requests == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "shown"),
+    [
+        ("timeout_s", "1" + "0" * 400, "a number of about 401 digits"),  # found by test_fuzz
+        ("max_response_bytes", "1" + "0" * 400, None),  # a valid, if absurd, limit
+        ("timeout_s", "[" * 200 + "]" * 200, "[[[[... (400 characters)"),
+        ("timeout_s", '"' + "x" * 5000 + '"', "(5,002 characters)"),
+    ],
+)
+def test_absurd_config_values_are_short_config_errors(
+    platform: Any, runner: CliRunner, tmp_path: Path, setting: str, value: str, shown: str | None
+) -> None:
+    config = tmp_path / "bokade.toml"
+    config.write_text(f'[profiles.t]\nbase_url = "{BASE_URL}"\n{setting} = {value}\n')
+    result = runner.invoke(app, ["config", "check", "--config", str(config)])
+    if shown is None:
+        _no_traceback(result)
+        assert result.exit_code == 0
+        return
+    _one_error(result, 5, str(config), f"profiles.t.{setting}", shown)
