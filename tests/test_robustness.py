@@ -706,3 +706,35 @@ def test_absurd_config_values_are_short_config_errors(
         assert result.exit_code == 0
         return
     _one_error(result, 5, str(config), f"profiles.t.{setting}", shown)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("cases = []\n", "no cases"),  # found by test_fuzz: the message said "-"
+        ('[[cases]]\npersonnummer = "x"\nlogic = "sideways"\n', "case 1: logic"),
+        (
+            '[defaults]\nrelations = "SE2321000016-0001"\n[[cases]]\npersonnummer = "x"\n',
+            "defaults",
+        ),
+    ],
+)
+def test_a_batch_file_on_standard_input_is_named_so(runner: CliRunner, text: str, why: str) -> None:
+    result = runner.invoke(app, ["batch", "-", "--base-url", BASE_URL], input=text)
+    error = _one_error(result, 2, "standard input", why)
+    assert error.startswith("Error: standard input: ")
+
+
+@pytest.mark.parametrize("now", ['""', '"yesterday"', '"2026-13-01T00:00"', "12"])
+def test_a_capture_whose_now_cannot_be_read_names_the_file_and_key(
+    platform: Any, collect: Any, runner: CliRunner, tmp_path: Path, now: str
+) -> None:
+    """Found by test_fuzz (long profile): the message named neither the file nor the key."""
+    _huge_answers(platform)
+    capture = tmp_path / "capture.json"
+    assert collect("--save-capture", str(capture)).exit_code == 0
+    document = json.loads(capture.read_text())
+    document["now"] = json.loads(now)
+    capture.write_text(json.dumps(document))
+    result = runner.invoke(app, ["replay", str(capture)])
+    _one_error(result, 2, str(capture), "'now'")

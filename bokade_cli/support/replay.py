@@ -56,6 +56,10 @@ def load_capture(path: Path) -> dict[str, Any]:
             raise InputError(f"{name}: key {key!r} is missing or of the wrong type", _HINT)
     if not all(isinstance(r, str) for r in document["relations"]):
         raise InputError(f"{name}: key 'relations' must list HSA-ids (strings)", _HINT)
+    try:
+        captured_now(document)
+    except InputError as exc:  # found by tests/test_fuzz.py: the message did not name the file
+        raise InputError(f"{name}: key 'now': {exc.message}", exc.hint) from None
     for number, entry in enumerate(document["calls"], start=1):
         problem = _entry_problem(entry)
         if problem:
