@@ -371,7 +371,7 @@ def _batch_text(value: str) -> str:
 
 
 def _events_text(value: str) -> str:
-    return f'[[events]]\ndate = {value}\nfacility = "{F1}"\nevent = "added_on_start_page"\n'
+    return f'[[events]]\ndate = {value}\nfacility = "{F1}"\nevent = "added_to_start_page"\n'
 
 
 LOCAL_INPUTS = {
@@ -738,3 +738,17 @@ def test_a_capture_whose_now_cannot_be_read_names_the_file_and_key(
     capture.write_text(json.dumps(document))
     result = runner.invoke(app, ["replay", str(capture)])
     _one_error(result, 2, str(capture), "'now'")
+
+
+@pytest.mark.parametrize("value", [["call1"], {"call": "call1"}, 1, None])
+def test_a_capture_whose_call_is_not_text_is_refused_naming_the_entry(
+    platform: Any, collect: Any, runner: CliRunner, tmp_path: Path, value: Any
+) -> None:
+    """Found by test_fuzz: a list there raised TypeError (unhashable) and exited 70."""
+    _huge_answers(platform)
+    capture = tmp_path / "capture.json"
+    assert collect("--save-capture", str(capture)).exit_code == 0
+    document = json.loads(capture.read_text())
+    document["calls"][1]["call"] = value
+    capture.write_text(json.dumps(document))
+    _one_error(runner.invoke(app, ["replay", str(capture)]), 2, str(capture), "call 2: key 'call'")
