@@ -487,7 +487,6 @@ def _bokade(*args: str, stdout: Any, stdin: Any = None) -> Any:
         ["demo"],
         ["--version"],
         ["--help"],
-        ["simulator", "list"],
         ["config", "path"],
         ["config", "show", "-f", "json"],
     ],

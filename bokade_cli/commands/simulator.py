@@ -74,14 +74,12 @@ def simulator_serve(
         out.say("Simulator stopped.")
 
 
-def simulator_list(debug: DebugOption = False) -> None:
+def simulator_list() -> None:
     """List the bundled scenarios."""
-    with guarded(None, DocFormat, debug=debug) as out:
-        from bokade_cli.simulator import list_scenarios, load_scenario
+    from bokade_cli.simulator import list_scenarios, load_scenario
 
-        out.write_text(
-            "".join(f"{name}\t{load_scenario(name).description}\n" for name in list_scenarios())
-        )
+    for name in list_scenarios():
+        typer.echo(f"{name}\t{load_scenario(name).description}")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,10 +7,8 @@ No line ends in spaces: rich pads table and grid cells, and the padding is strip
 
 from __future__ import annotations
 
-import errno
 import re
 import sys
-from functools import cache
 from typing import IO, TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -52,24 +50,24 @@ class _Stripped:
         return getattr(self._stream, name)
 
 
-@cache
 def _console_class() -> type[Console]:
     from rich.console import Console
 
     class _Console(Console):
+        """NOTE: rich answers a closed pipe by pointing stdout at /dev/null and exiting 1, even
+        for a stderr console. A closed pipe is the reader's choice (`| head -1`), not a failure:
+        raise it to the output boundary, which stops writing and keeps the run's own exit code."""
+
         def on_broken_pipe(self) -> None:
-            # NOTE: rich's own answer to a closed pipe is SystemExit(1), which would end the
-            # run with the wrong exit code; the output boundary decides what a closed pipe means.
             self.quiet = True
-            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+            raise BrokenPipeError
 
     return _Console
 
 
 def make_console(stream: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A console on `stream` (default stdout, or stderr): terminal width, else unwrapped."""
-    Console = _console_class()  # noqa: N806 - the class, named as rich names it
-
+    Console = _console_class()
     target = stream or (sys.stderr if stderr else sys.stdout)
     probe = Console(file=target, highlight=False)
     if probe.is_terminal:
