@@ -98,7 +98,7 @@ class _Server(ThreadingHTTPServer):
             if isinstance(exc, OSError) and exc.errno == errno.EADDRNOTAVAIL:
                 hint = "Give --host an IP address of this machine, e.g. 127.0.0.1 (the default)."
             elif isinstance(exc, PermissionError):
-                hint = "Ports below 1024 need privileges: " + _PORT_HINT[0].lower() + _PORT_HINT[1:]
+                hint = "Ports below 1024 need privileges; pick another --port, or --port 0."
             raise UsageError(f"cannot listen on {where} ({why})", hint) from None
 
     @property

@@ -91,10 +91,9 @@ def _unsafe(value: Any, where: str) -> str | None:
 
 def _entry_problem(entry: Any) -> str | None:
     """What makes a call entry unusable for replay, or None."""
+    call = entry.get("call") if isinstance(entry, dict) else None
     # NOTE: isinstance first: `[...] in CONTRACT_KEYS` raises TypeError (found by test_fuzz).
-    if not isinstance(entry, dict) or not isinstance(entry.get("call"), str):
-        return "key 'call' is missing or wrong"
-    if entry["call"] not in CONTRACT_KEYS:
+    if not isinstance(call, str) or call not in CONTRACT_KEYS:
         return "key 'call' is missing or wrong"
     for key, kind in (("logical_address", str), ("outcome", str), ("elapsed_ms", int)):
         if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
