@@ -8,6 +8,7 @@ personnummer, raw.
 
 from __future__ import annotations
 
+import errno
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +19,8 @@ from bokade_cli.commands import collect, config, ops, simulator, support
 from bokade_cli.commands.helptext import examples
 from bokade_cli.commands.options import EPILOG
 from bokade_cli.errors import ExitCode
+
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 class _Group(TyperGroup):
@@ -32,6 +35,18 @@ class _Group(TyperGroup):
             if not standalone:
                 raise
             raise SystemExit(ExitCode.INTERRUPTED) from None
+        except OSError as exc:
+            # Click writes --help itself; on a full disk that is one line, not a traceback.
+            if not standalone or exc.errno not in _WRITE_ERRORS:
+                raise
+            from bokade_cli.output.boundary import Output
+
+            Output().error(
+                "input",
+                f"cannot write to standard output ({exc.strerror})",
+                "Check where the output goes (a full disk, a closed file).",
+            )
+            raise SystemExit(ExitCode.USAGE) from None
         except Exception as exc:
             # NOTE: Typer vendors Click; its exceptions are recognised by their shape.
             if not standalone or not hasattr(exc, "format_message"):
@@ -75,7 +90,15 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"bokade {__version__}")
+        from bokade_cli.errors import BokadeError
+        from bokade_cli.output.boundary import Output
+
+        out = Output()
+        try:
+            out.write_text(f"bokade {__version__}\n")
+        except BokadeError as exc:  # stdout on a full disk
+            out.error(exc.code, exc.message, exc.hint)
+            raise typer.Exit(int(exc.exit_code)) from None
         raise typer.Exit()
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from bokade_cli.errors import BokadeError, ConfigError
+from bokade_cli.inputs import quoted
 
 DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
     {
@@ -138,6 +139,20 @@ def proxy_problem(url: str) -> str | None:
     return None
 
 
+def path_problem(path: str) -> str | None:
+    """What makes `path` unusable as a contract's path under base_url; None if fine."""
+    shown = path if len(path) <= 60 else path[:60] + "..."
+    if any(c.isspace() or ord(c) < 32 or 127 <= ord(c) < 160 for c in path):
+        return f"{shown!r} holds spaces or control characters"
+    if "?" in path:
+        return f"{shown!r} holds a query (?...); a path is only the part after base_url"
+    if "#" in path:
+        return f"{shown!r} holds a fragment (#...); a path is only the part after base_url"
+    if "://" in path:
+        return f"{shown!r} is a whole URL; a path is only the part after base_url"
+    return None
+
+
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
     """BOKADE_CONFIG_DIR if set (tests isolate themselves with it), else the platform's dir."""
     env = os.environ if env is None else env
@@ -230,16 +245,21 @@ def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool)
             pass
     if kind == "seconds":
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        if number and math.isfinite(value) and value > 0:  # type: ignore[arg-type, operator]
-            return float(value)  # type: ignore[arg-type]
+        if number and value > 0:  # type: ignore[operator]
+            try:
+                seconds = float(value)  # type: ignore[arg-type]
+            except OverflowError:  # a 400-digit integer: as good as infinite
+                seconds = math.inf
+            if math.isfinite(seconds):
+                return seconds
         problem = "a positive number"
     elif kind == "bytes":
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
         problem = "a positive whole number"
     elif isinstance(value, str) and value.strip():
-        if kind == "url":
-            wrong = url_problem(value.strip())
+        if kind in ("url", "urlpath"):
+            wrong = (url_problem if kind == "url" else path_problem)(value.strip())
             if wrong is None:
                 return value.strip()
             raise ConfigError(f"{where}: {wrong}", _URL_HINT)
@@ -255,7 +275,7 @@ def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool)
         return path if path.is_absolute() else (base or Path.cwd()) / path
     else:
         problem = "a non-empty string"
-    raise ConfigError(f"{where} must be {problem}, got {raw!r}", _FIX_HINT)
+    raise ConfigError(f"{where} must be {problem}, got {quoted(raw)}", _FIX_HINT)
 
 
 def _unknown(where: str, key: str, known: list[str]) -> ConfigError:
@@ -282,7 +302,9 @@ def _parse_file(path: Path) -> _FileData:
             raise _unknown(f"{path}: ", key, ["default_profile", "profiles"])
     default = data.get("default_profile")
     if default is not None and not isinstance(default, str):
-        raise ConfigError(f"{path}: default_profile must be a string, got {default!r}", _FIX_HINT)
+        raise ConfigError(
+            f"{path}: default_profile must be a string, got {quoted(default)}", _FIX_HINT
+        )
     tables = data.get("profiles", {})
     if not isinstance(tables, dict):
         raise ConfigError(f"{path}: profiles must be a table of [profiles.NAME]", _FIX_HINT)
@@ -295,7 +317,7 @@ def _parse_file(path: Path) -> _FileData:
             if key in ("paths", "tls"):
                 if not isinstance(value, dict):
                     where = f"{path}: profiles.{name}.{key}"
-                    raise ConfigError(f"{where} must be a table, got {value!r}", _FIX_HINT)
+                    raise ConfigError(f"{where} must be a table, got {quoted(value)}", _FIX_HINT)
                 flat.update({f"{key}.{sub}": item for sub, item in value.items()})
             else:
                 flat[key] = value

@@ -8,6 +8,7 @@ is missing, unreadable, not UTF-8, too large, or TOML that Python's own reader c
 
 from __future__ import annotations
 
+import math
 import sys
 import tomllib
 from pathlib import Path
@@ -75,3 +76,15 @@ def parse_toml(
             f"{name}: the {what} cannot be read ({why})",
             "Fix the file: integers of at most a few digits, tables nested a few levels.",
         ) from None
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """A value from a local file for a message: repr, kept short (a 5,000-digit number, a long
+    string or a list nested hundreds deep must not become a 5,000-character error line)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    try:
+        shown = repr(value)
+    except (RecursionError, ValueError):
+        return f"a {type(value).__name__} nested too deep"
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(shown):,} characters)"

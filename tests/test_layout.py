@@ -26,7 +26,7 @@ import pytest
 from rich.cells import cell_len
 
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
-from tests.conftest import NOW, PNR
+from tests.helpers import NOW, PNR
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_BATCH = str(ROOT / "sample_configs" / "batch" / "batch-example.toml")

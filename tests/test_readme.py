@@ -36,6 +36,8 @@ SETUP = {
     ".venv/bin/pip install -q -e '.[test]'",
     ".venv/bin/pip install -e '.[test,dev]'",
     ".venv/bin/python -m pytest",
+    '.venv/bin/python -m pytest -m "not slow"',
+    ".venv/bin/python -m pytest tests/test_fuzz.py",  # with BOKADE_FUZZ_EXAMPLES set
     ".venv/bin/ruff check .",
     ".venv/bin/ruff format --check bokade_cli tests benchmarks",
     ".venv/bin/mypy",

@@ -254,7 +254,7 @@ def test_bad_scenario_files_name_the_file_and_key(tmp_path: Path, text: str, key
 def test_unknown_scenario_and_bad_toml_are_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no-such-scenario"):
         load_scenario("no-such-scenario")
-    with pytest.raises(InputError, match="not valid TOML"):
+    with pytest.raises(InputError, match="invalid TOML"):
         load_scenario(str(write_scenario(tmp_path, "citizens = [", "syntax.toml")))
 
 

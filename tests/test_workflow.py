@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from bokade_cli.cli import app
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
-from tests.conftest import NOW, PNR, assert_conserved
+from tests.helpers import NOW, PNR, assert_conserved
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_BATCH = ROOT / "sample_configs" / "batch" / "batch-example.toml"

@@ -263,14 +263,7 @@ def batch(
             # answer wrote it, and even with --unmask (the report is about facilities).
             facilities = out.anonymous(facility_documents(report))
         view = View("batch", batch_document(run, ordered, facilities), verbose=verbose)
-        if out.fmt is not Format.jsonl:
-            out.emit(view)
-        else:
-            if report is not None and facilities is not None:
-                out.line(View("batch-facilities", facilities_line(report, facilities)))
-            if output is not None:
-                out.show_table(view)
-        if junit is not None:
+        if junit is not None:  # first: CI keeps the file even when stdout cannot take the report
             out.write_private(
                 junit,
                 view,
@@ -279,6 +272,13 @@ def batch(
                 ),
                 "JUnit file",
             )
+        if out.fmt is not Format.jsonl:
+            out.emit(view)
+        else:
+            if report is not None and facilities is not None:
+                out.line(View("batch-facilities", facilities_line(report, facilities)))
+            if output is not None:
+                out.show_table(view)
         out.code = run.exit_code(allow_partial)
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import math
+import os
+import socket
 import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -320,15 +323,36 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything behind it (causes, contexts, members of groups), once each.
+
+    NOTE: httpx wraps httpcore, which wraps anyio, whose happy-eyeballs connect says only "All
+    connection attempts failed": the real reason (refused, DNS, unreachable) is further down.
+    """
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _root(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    return next((e for e in _causes(exc) if isinstance(e, kind)), None)
+
+
 def _is_dns_failure(exc: BaseException) -> bool:
+    if _root(exc, socket.gaierror) is not None:
+        return True
     text = str(exc).lower()
-    return (
-        any(
-            marker in text
-            for marker in ("name or service not known", "nodename nor servname", "name resolution")
-        )
-        or isinstance(exc.__cause__ or exc.__context__, OSError)
-        and "getaddrinfo" in text
+    return any(
+        marker in text
+        for marker in ("name or service not known", "nodename nor servname", "name resolution")
     )
 
 
@@ -385,18 +409,44 @@ def _transport_error(exc: Exception, url: str) -> CallError:
             "Check base_url, the network path and connect_timeout_s.",
         )
     if _is_dns_failure(exc):
+        found = _root(exc, socket.gaierror)
         return TransportError(
-            f"the host name in {url} cannot be resolved ({reason})",
+            f"the host name in {url} cannot be resolved ({_why(found) if found else reason})",
             "Check base_url's host name and this machine's DNS.",
         )
-    if "refused" in reason.lower():
+    refused = _root(exc, ConnectionRefusedError)
+    if refused is not None or "refused" in reason.lower():
         return TransportError(
-            f"{host} refused the connection ({reason})",
+            f"{host} refused the connection ({_why(refused) if refused else reason}): "
+            "nothing accepts connections on that port",
             "Check base_url's host and port, and that the endpoint is up.",
         )
-    return TransportError(
-        f"could not reach {host}: {reason}", "Check base_url and that the endpoint is up."
+    unreachable = next(
+        (
+            e
+            for e in _causes(exc)
+            if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)
+        ),
+        None,
     )
+    if unreachable is not None:
+        return TransportError(
+            f"no network route to {host} ({_why(unreachable)})",
+            "Check base_url's host and this machine's network (VPN, firewall).",
+        )
+    root = next((e for e in _causes(exc) if isinstance(e, OSError) and e.strerror), None)
+    return TransportError(
+        f"could not reach {host}: {reason}" + (f" ({_why(root)})" if root else ""),
+        "Check base_url and that the endpoint is up.",
+    )
+
+
+def _why(exc: BaseException) -> str:
+    """An OS error as its text alone ("Connection refused"), not its repr."""
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int) and code > 0 and not isinstance(exc, socket.gaierror):
+        return os.strerror(code)  # asyncio sets strerror to "Connect call failed (...)"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def interpret(

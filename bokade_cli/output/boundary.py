@@ -241,6 +241,9 @@ class Output:
                 self.stdout_closed = True
                 _silence_stdout()
                 return
+            # Nothing more can go there; Python's exit flush must not fail on it again.
+            self.stdout_closed = True
+            _silence_stdout()
             raise InputError(
                 f"cannot write to standard output ({exc.strerror or exc})",
                 "Check where the output goes (a full disk, a closed file).",
@@ -289,10 +292,14 @@ class Output:
     def error(self, code: str, message: str, hint: str) -> None:
         """The one error report: a JSON error document in JSON formats, two lines otherwise."""
         message, hint = self.mask(message, echo=True), self.mask(hint, echo=True)
-        if self.fmt in MACHINE:
+        if self.fmt in MACHINE and not self.stdout_closed:
             doc = {"error": {"code": code, "message": message, "hint": hint or None}}
-            self._guarded(lambda: (sys.stdout.write(dumps(doc) + "\n"), sys.stdout.flush()))
-            return
+            try:
+                self._guarded(lambda: (sys.stdout.write(dumps(doc) + "\n"), sys.stdout.flush()))
+            except InputError:
+                pass  # stdout is full: the error goes to stderr, where it can still be read
+            else:
+                return
         self.say(f"Error: {message}")
         if hint:
             self.say(f"Hint: {hint}")

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 UNWRAPPED = 1_000_000  # "no width": rich lays out to the content, never wider
-_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
+# NOTE: the lookbehind starts a match only where a run of spaces starts; without it a cell
+# padded to a 5,000-character value costs quadratic backtracking (13 s for one table).
+_TRAILING = re.compile(r"(?<![ \t])[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 
 class _Stripped:

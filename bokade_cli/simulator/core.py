@@ -36,6 +36,11 @@ class Simulator:
         # Rendered records per (producer, contract, patient, second): a batch run asks for the
         # same answers many times a second, and rendering 1,000 bookings costs ~20 ms of GIL.
         self._rendered: dict[tuple[str, str, tuple[str, str], datetime], tuple[str, ...]] = {}
+        # Requests being answered right now, and the most ever at once: the load the tool put on
+        # the platform (its concurrency), for tests and benchmarks.
+        self._busy_lock = threading.Lock()
+        self._busy = 0
+        self.peak_in_flight = 0
 
     def current_time(self) -> datetime:
         """The fixed `now` if one was given, else the Stockholm clock (`serve` never goes stale)."""
@@ -54,6 +59,16 @@ class Simulator:
 
     def handle(self, body: bytes, headers: Mapping[str, str]) -> Reply:
         """Route one request on LogicalAddress + body namespace; may sleep for injected latency."""
+        with self._busy_lock:
+            self._busy += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._busy)
+        try:
+            return self._handle(body, headers)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    def _handle(self, body: bytes, headers: Mapping[str, str]) -> Reply:
         started = time.monotonic()
         lowered = {k.lower(): v for k, v in headers.items()}
         extra = {}

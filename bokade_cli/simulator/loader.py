@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
+from ..inputs import parse_toml, read_input
 from . import fields
 from .scenario import (
     CONTRACTS,
@@ -46,18 +46,11 @@ def load_scenario(name_or_path: str) -> Scenario:
             + ", ".join(list_scenarios())
             + "; or give a path to a .toml file.",
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read scenario file {path}: {exc}.", _HINT) from None
-    return _parse(text, str(path), path.stem)
+    return _parse(read_input(path, "scenario file", _HINT), str(path), path.stem)
 
 
 def _parse(text: str, file: str, default_name: str) -> Scenario:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"Scenario file {file} is not valid TOML: {exc}.", _HINT) from None
+    data = parse_toml(text, file, "scenario file")
     top = Reader(data, file, "")
     name = top.text("name", default_name)
     description = top.text("description", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import socketserver
 import ssl
@@ -11,8 +12,11 @@ from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from ..errors import UsageError
 from .core import Simulator
 from .handler import Handler
+
+_PORT_HINT = "Pick another --port, or --port 0 to take a free one."
 
 
 class _Server(ThreadingHTTPServer):
@@ -72,6 +76,31 @@ class _Server(ThreadingHTTPServer):
             except OSError:
                 pass
 
+    @classmethod
+    def bind(
+        cls, simulator: Simulator, host: str, port: int, ssl_context: ssl.SSLContext | None
+    ) -> _Server:
+        """The server listening on host:port; UsageError naming the cause when it cannot."""
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if not 0 <= port <= 65535:
+            raise UsageError(f"cannot listen on {where}: ports are 0 to 65535", _PORT_HINT)
+        try:
+            return cls(simulator, host, port, ssl_context)
+        except socket.gaierror as exc:
+            raise UsageError(
+                f"cannot listen on {where}: {host!r} is not an address of this machine "
+                f"({exc.strerror})",
+                "Give --host an IP address of this machine, e.g. 127.0.0.1 (the default).",
+            ) from None
+        except (OSError, OverflowError) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            hint = _PORT_HINT
+            if isinstance(exc, OSError) and exc.errno == errno.EADDRNOTAVAIL:
+                hint = "Give --host an IP address of this machine, e.g. 127.0.0.1 (the default)."
+            elif isinstance(exc, PermissionError):
+                hint = "Ports below 1024 need privileges; pick another --port, or --port 0."
+            raise UsageError(f"cannot listen on {where} ({why})", hint) from None
+
     @property
     def base_url(self) -> str:
         host = str(self.server_address[0])
@@ -111,7 +140,7 @@ def serve_in_thread(
 ) -> Iterator[RunningServer]:
     """Serve in a background thread; leaving the block stops the server, even mid-hang."""
     simulator.restart()
-    server = _Server(simulator, host, port, ssl_context)
+    server = _Server.bind(simulator, host, port, ssl_context)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},
@@ -134,8 +163,8 @@ def serve_forever(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until KeyboardInterrupt (for `bokade simulator serve`); `on_ready` gets the base URL."""
+    server = _Server.bind(simulator, host, port, ssl_context)
     simulator.restart()
-    server = _Server(simulator, host, port, ssl_context)
     try:
         if on_ready is not None:
             on_ready(server.base_url)

@@ -58,6 +58,10 @@ def load_capture(path: Path) -> dict[str, Any]:
             raise InputError(f"{name}: key {key!r} is missing or of the wrong type", _HINT)
     if not all(isinstance(r, str) for r in document["relations"]):
         raise InputError(f"{name}: key 'relations' must list HSA-ids (strings)", _HINT)
+    try:
+        captured_now(document)
+    except InputError as exc:  # found by tests/test_fuzz.py: the message did not name the file
+        raise InputError(f"{name}: key 'now': {exc.message}", exc.hint) from None
     for number, entry in enumerate(document["calls"], start=1):
         problem = _entry_problem(entry)
         if problem:
@@ -89,7 +93,9 @@ def _unsafe(value: Any, where: str) -> str | None:
 
 def _entry_problem(entry: Any) -> str | None:
     """What makes a call entry unusable for replay, or None."""
-    if not isinstance(entry, dict) or entry.get("call") not in CONTRACT_KEYS:
+    call = entry.get("call") if isinstance(entry, dict) else None
+    # NOTE: isinstance first: `[...] in CONTRACT_KEYS` raises TypeError (found by test_fuzz).
+    if not isinstance(call, str) or call not in CONTRACT_KEYS:
         return "key 'call' is missing or wrong"
     for key, kind in (("logical_address", str), ("outcome", str), ("elapsed_ms", int)):
         if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):

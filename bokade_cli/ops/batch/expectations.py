@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bokade_cli.errors import InputError
+from bokade_cli.inputs import quoted
 from bokade_cli.models import CallResult, CollectionResult
 from bokade_cli.rules import REASONS
 from bokade_cli.stats import Stats
@@ -62,7 +63,7 @@ def parse_expectations(table: Mapping[str, Any], where: str, hint: str) -> dict[
         at = f"{where}.{key}"
         if key in ("min_shown", "max_shown"):
             if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
-                raise InputError(f"{at} must be a whole number ≥ 0, got {raw!r}", hint)
+                raise InputError(f"{at} must be a whole number ≥ 0, got {quoted(raw)}", hint)
             values[key] = raw
         elif key in ("shown", "not_shown"):
             values[key] = tuple(_ids(raw, at, hint))
@@ -70,13 +71,13 @@ def parse_expectations(table: Mapping[str, Any], where: str, hint: str) -> dict[
             values[key] = MappingProxyType(_reasons(raw, at, hint))
         elif key == "no_failed_sources":
             if not isinstance(raw, bool):
-                raise InputError(f"{at} must be true or false, got {raw!r}", hint)
+                raise InputError(f"{at} must be true or false, got {quoted(raw)}", hint)
             values[key] = raw
         elif key == "min_target_readiness":
             number = isinstance(raw, int | float) and not isinstance(raw, bool)
             if not number or not math.isfinite(raw) or not 0 <= raw <= 1:
                 raise InputError(
-                    f"{at} must be a number from 0 to 1 (0.8 = 80 %), got {raw!r}", hint
+                    f"{at} must be a number from 0 to 1 (0.8 = 80 %), got {quoted(raw)}", hint
                 )
             values[key] = float(raw)
         else:
@@ -104,17 +105,17 @@ def build(values: Mapping[str, Any], where: str, hint: str) -> Expectations:
 
 def _ids(raw: object, at: str, hint: str) -> list[str]:
     if not isinstance(raw, list) or not all(isinstance(i, str) and i.strip() for i in raw):
-        raise InputError(f"{at} must be a list of booking ids (strings), got {raw!r}", hint)
+        raise InputError(f"{at} must be a list of booking ids (strings), got {quoted(raw)}", hint)
     return [i.strip() for i in raw]
 
 
 def _reasons(raw: object, at: str, hint: str) -> dict[str, str]:
     if not isinstance(raw, dict):
-        raise InputError(f"{at} must be a table of booking id = reason, got {raw!r}", hint)
+        raise InputError(f"{at} must be a table of booking id = reason, got {quoted(raw)}", hint)
     for booking_id, reason in raw.items():
         if reason not in FATES:
             raise InputError(
-                f"{at}.{booking_id} = {reason!r} is not a reason",
+                f"{at}.{booking_id} = {quoted(reason)} is not a reason",
                 f"Use one of: {', '.join(FATES)}.",
             )
     return {str(k).strip(): v for k, v in raw.items()}

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bokade_cli.errors import InputError
-from bokade_cli.inputs import display_name, parse_toml, read_input
+from bokade_cli.inputs import display_name, parse_toml, quoted, read_input
 from bokade_cli.models import Logic
 from bokade_cli.ops.batch.expectations import Expectations, build, parse_expectations
 from bokade_cli.relations import check_relation, load_relations_file
@@ -74,24 +74,27 @@ class Batch:
 def load_batch(path: Path) -> Batch:
     """Read and validate the whole file; raise InputError naming file, case and key."""
     data = _read(path)
+    file = display_name(path)  # "standard input" for `-`
     for key in data:
         if key not in ("defaults", "cases"):
-            raise _unknown(f"{path}: ", key, ["defaults", "cases"])
+            raise _unknown(f"{file}: ", key, ["defaults", "cases"])
     base = Path.cwd() if str(path) == "-" else path.absolute().parent
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise InputError(f"{path}: defaults must be a table ([defaults])", _HINT)
-    _check_keys(defaults, _DEFAULT_KEYS, f"{path}: defaults.")
-    default_relations = _relations(defaults, base, f"{path}: defaults")
-    default_logic = _logic(defaults.get("logic", "current"), f"{path}: defaults.logic")
-    default_expect = _expect_table(defaults, f"{path}: defaults.expect")
+        raise InputError(f"{file}: defaults must be a table ([defaults])", _HINT)
+    _check_keys(defaults, _DEFAULT_KEYS, f"{file}: defaults.")
+    default_relations = _relations(defaults, base, f"{file}: defaults")
+    default_logic = _logic(defaults.get("logic", "current"), f"{file}: defaults.logic")
+    default_expect = _expect_table(defaults, f"{file}: defaults.expect")
     tables = data.get("cases")
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
-        raise InputError(f"{path}: no cases: add at least one [[cases]] table", _HINT)
+        raise InputError(f"{file}: no cases: add at least one [[cases]] table", _HINT)
     cases: list[Case] = []
     for number, table in enumerate(tables, start=1):
         name = table.get("name")
-        where = f"{path}: case {number}" + (f" ({name!r})" if isinstance(name, str) else "")
+        where = f"{file}: case {number}" + (
+            f" ({quoted(name, 40)})" if isinstance(name, str) else ""
+        )
         _check_keys(table, _CASE_KEYS, f"{where}: ")
         if name is not None and not (isinstance(name, str) and name.strip()):
             raise InputError(f"{where}: name must be a non-empty string", _HINT)
@@ -125,7 +128,7 @@ def _check_keys(table: dict[str, Any], known: tuple[str, ...], where: str) -> No
 
 def _logic(value: object, where: str) -> Logic:
     if value not in _LOGICS:
-        raise InputError(f"{where} must be one of {', '.join(_LOGICS)}, got {value!r}", _HINT)
+        raise InputError(f"{where} must be one of {', '.join(_LOGICS)}, got {quoted(value)}", _HINT)
     return cast(Logic, value)
 
 
@@ -152,7 +155,7 @@ def _relations(table: dict[str, Any], base: Path, where: str) -> tuple[str, ...]
 
 def _path(value: object, base: Path, where: str) -> Path:
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{where} must be a file name, got {value!r}", _HINT)
+        raise InputError(f"{where} must be a file name, got {quoted(value)}", _HINT)
     path = Path(value).expanduser()
     return path if path.is_absolute() else base / path
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -127,9 +127,8 @@ async def _run_all(
     async def worker() -> None:
         for case in pending:  # shared: each case is taken by exactly one worker
             engine = Engine(client, profile, _CaseObserver(observer, case))
-            result = await run_case(case, engine, run.now)
+            result = reported(await run_case(case, engine, run.now), on_done)
             run.results[case.index] = result
-            on_done(result)
 
     async with client:
         try:
@@ -142,6 +141,37 @@ async def _run_all(
             run.interrupted = True
         except ExceptionGroup as group:  # e.g. stdout closed under us: report that, not a group
             raise group.exceptions[0] from None
+
+
+def reported(result: CaseResult, on_done: Callable[[CaseResult], None]) -> CaseResult:
+    """Hand a finished case on; if reporting it fails, that case is an `error`, not the batch.
+
+    A BokadeError (standard output on a full disk) still ends the batch: nothing more can be
+    reported anywhere.
+    """
+    try:
+        on_done(result)
+        return result
+    except BokadeError:
+        raise
+    except Exception as exc:
+        failed = replace(
+            result,
+            status="error",
+            result=None,
+            stats=None,
+            unmet=(),
+            error=(
+                "internal",
+                f"internal error while reporting the case: {type(exc).__name__}: {exc}",
+                _BUG_HINT,
+            ),
+        )
+        on_done(failed)
+        return failed
+
+
+_BUG_HINT = "This is a bug in bokade; run the case alone with `bokade collect --debug`."
 
 
 async def run_case(case: Case, engine: Engine, now: datetime) -> CaseResult:
@@ -168,9 +198,8 @@ async def run_case(case: Case, engine: Engine, now: datetime) -> CaseResult:
     except BokadeError as exc:  # an invalid personnummer: its message never holds it in clear
         return failed(exc.code, exc.message, exc.hint, digits, subject)
     except Exception as exc:  # one case's bug must not stop the other cases
-        hint = "This is a bug in bokade; run the case alone with `bokade collect --debug`."
         return failed(
-            "internal", f"internal error: {type(exc).__name__}: {exc}", hint, digits, subject
+            "internal", f"internal error: {type(exc).__name__}: {exc}", _BUG_HINT, digits, subject
         )
     elapsed = round((time.perf_counter() - started) * 1000)
     status: CaseStatus = "failed" if problems else "passed"
