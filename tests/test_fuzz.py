@@ -36,9 +36,9 @@ from bokade_cli.output.documents import collect_document, comparison_document, e
 from bokade_cli.rules import judged
 from bokade_cli.support.compare import compare
 from bokade_cli.support.explain import Query, explain
-from tests.helpers import NOW, assert_conserved
 from tests.fakeplatform import AGGREGATOR, BASE_URL
 from tests.fuzz_answers import PNR, PNR_FORMS, answers
+from tests.helpers import NOW, assert_conserved
 
 LONG = int(os.environ.get("BOKADE_FUZZ_EXAMPLES", "0") or 0)
 

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bokade_cli.cli import app
-from tests.helpers import NOW, PNR, PNR_MASKED, assert_conserved
 from tests.fakeplatform import AGGREGATOR, BASE_URL, contact, slot
+from tests.helpers import NOW, PNR, PNR_MASKED, assert_conserved
 
 HUGE = "7" * 5000  # past Python's 4,300-digit int() limit
 F1, F2 = "SE2321000016-0001", "SE2321000016-0002"
