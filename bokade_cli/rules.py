@@ -102,7 +102,12 @@ class Filtered:
     limit: str | None = None  # ISO time: now for start_passed, now + 3 years for beyond_3_years
 
 
-@lru_cache(maxsize=16384)
+# Big enough for the largest answers judged (SPEC §6's 16,000 bookings, each in two calls):
+# an LRU cache smaller than one pass over the records would miss on every lookup.
+CACHED = 1 << 17
+
+
+@lru_cache(maxsize=CACHED)
 def parsed_time(raw: str) -> datetime | None:
     """clock.parse_time, remembered: judging reads each time several times."""
     try:
@@ -181,18 +186,41 @@ def same_booked_time(a: Record, b: Record) -> bool:
     return a == b or not set(links(a)).isdisjoint(links(b))
 
 
-def links(record: Record) -> list[tuple[str, tuple[object, ...]]]:
+Link = tuple[str, tuple[object, ...]]
+
+
+def links(record: Record) -> tuple[Link, ...]:
     """The keys under which this record can meet another: (rule, bucket key)."""
-    facility = hsa_key(record.facility_hsa_id)
-    found: list[tuple[str, tuple[object, ...]]] = []
-    if record.kind == "scheduling" and record.booking_id:
-        found.append((Match.booking_id, (facility, record.booking_id)))
-    if record.kind == "care_contact" and record.document_id and record.source_system:
-        found.append((Match.document_id, (hsa_key(record.source_system), record.document_id)))
-    start = parsed_time(record.raw_start or "")
-    minute = clock.minute_key(start) if start is not None else record.raw_start
+    return _links(
+        record.kind,
+        record.facility_hsa_id,
+        record.booking_id,
+        record.document_id,
+        record.source_system,
+        record.raw_start,
+    )
+
+
+@lru_cache(maxsize=CACHED)
+def _links(
+    kind: str,
+    facility_hsa_id: str | None,
+    booking_id: str | None,
+    document_id: str | None,
+    source_system: str | None,
+    raw_start: str | None,
+) -> tuple[Link, ...]:
+    # Remembered by the fields that decide it: compare judges the same records five times.
+    facility = hsa_key(facility_hsa_id)
+    found: list[Link] = []
+    if kind == "scheduling" and booking_id:
+        found.append((Match.booking_id, (facility, booking_id)))
+    if kind == "care_contact" and document_id and source_system:
+        found.append((Match.document_id, (hsa_key(source_system), document_id)))
+    start = parsed_time(raw_start or "")
+    minute = clock.minute_key(start) if start is not None else raw_start
     found.append((Match.facility_start, (facility, minute)))
-    return found
+    return tuple(found)
 
 
 def judge(records: Iterable[Record], now: datetime) -> list[Appointment]:
@@ -241,7 +269,7 @@ def judged(
 def _groups(passed: Sequence[Record]) -> list[tuple[int, list[tuple[int, str]]]]:
     """Group indices of `passed` (already in priority order): (shown, [(duplicate, rule)])."""
     buckets: dict[tuple[str, tuple[object, ...]], list[int]] = defaultdict(list)
-    record_links: list[list[tuple[str, tuple[object, ...]]]] = []
+    record_links: list[tuple[Link, ...]] = []
     for index, record in enumerate(passed):
         record_links.append(links(record))
         for link in record_links[-1]:
@@ -294,7 +322,7 @@ def _appointment(
     )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=CACHED)
 def _iso(raw: str | None) -> str | None:
     parsed = parsed_time(raw) if raw else None
     return clock.iso(parsed) if parsed else None
