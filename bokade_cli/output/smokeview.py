@@ -10,7 +10,7 @@ from rich.text import Text
 
 from bokade_cli.output.documents import SCHEMA_VERSION
 from bokade_cli.output.junit import JUnitCase, JUnitStatus
-from bokade_cli.output.layout import Column, Line, cell, first_fit, hanging, render
+from bokade_cli.output.layout import Column, Line, cell, draw, first_fit, hanging, render
 
 if TYPE_CHECKING:
     from bokade_cli.ops.smoke.run import SmokeReport
@@ -61,7 +61,7 @@ def render_smoke(doc: Document, console: Console, verbose: bool = False) -> None
     ]
     found = first_fit(console.width, (columns,))
     if found is not None:
-        console.print(render(columns, found[1]))
+        draw(console, render(columns, found[1]))
     else:
         for step in steps:
             head = Text(f"{step['verdict']:<5}", style=_STYLE[step["verdict"]])

@@ -42,7 +42,7 @@ def render_collect(doc: Document, console: Console, verbose: bool = False) -> No
     )
     if doc["appointments"]:
         rows = doc["appointments"]
-        print_fitted(console, (_collect_wide(rows), _collect_narrow(rows)))
+        print_fitted(console, (_collect_wide(rows), lambda: _collect_narrow(rows)))
     else:
         console.print(Text("No appointments were received.", style="bold"))
     console.print(Text("Calls", style="bold"))
