@@ -1,5 +1,5 @@
 """Allow `python -m bokade_cli`."""
 
-from bokade_cli.cli import main
+from bokade_cli.process import main
 
 main()

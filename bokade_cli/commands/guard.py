@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from bokade_cli import process
 from bokade_cli.errors import BokadeError, ExitCode
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def guarded(
     """Yield the command's Output; leave with its exit code (`out.code`) or the error's."""
     from bokade_cli.output.boundary import Output
 
+    process.command_started()
     out = Output(resolve_format(fmt, allowed), unmask=unmask, verbose=verbose, path=output)
     try:
         with out:

@@ -17,6 +17,7 @@ from bokade_cli.errors import UsageError
 from bokade_cli.models import CallResult, CollectionResult, Logic
 from bokade_cli.output.boundary import Output
 from bokade_cli.personnummer import Personnummer, parse_personnummer
+from bokade_cli.process import Beside
 
 NOW_HINT = "Use e.g. --now 2026-11-26T12:00 or 2026-11-26T12:00:00+01:00."
 
@@ -47,13 +48,18 @@ class Run:
 
 
 class RunObserver(Observer):
-    """Verbose events go to the output boundary (masked there)."""
+    """Verbose events go to the output boundary (masked there); while the run waits on the
+    network, what judging and rendering its answers needs is prepared beside it."""
 
     def __init__(self, out: Output) -> None:
         self.out = out
+        self.beside = Beside(lambda: prepare_answers(out))
 
     def event(self, message: str) -> None:
         self.out.event(message)
+
+    def waiting(self) -> None:
+        self.beside.start()
 
     def exchange(self, exchange: Exchange) -> None:
         pass
@@ -186,13 +192,25 @@ def refuse_beside_capture(personnummer: str | None, **given: object) -> None:
 
 def run_calls(run: Run, logic: RunLogic, out: Output) -> tuple[CallResult, ...]:
     """Make the run's calls; with --save-capture a Recorder observes them and writes the capture."""
-    observer: Observer = RunObserver(out)
+    watcher = RunObserver(out)
+    observer: Observer = watcher
     if run.save_capture is not None:
         from bokade_cli.support.capture import Captured, Recorder
 
         about = Captured(run.subject_of_care, clock.iso(run.now), run.relations)
-        observer = Recorder(observer, out, run.save_capture, about)
-    return collect_calls(run.profile, run.subject, run.relations, logic, run.today, observer)
+        observer = Recorder(watcher, out, run.save_capture, about)
+    try:
+        return collect_calls(run.profile, run.subject, run.relations, logic, run.today, observer)
+    finally:
+        watcher.beside.wait()
+
+
+def prepare_answers(out: Output) -> None:
+    """Import what turning answers into the output takes (SPEC §6: start-up behind the network)."""
+    import bokade_cli.output.documents
+    import bokade_cli.rules  # noqa: F401
+
+    out.prepare()
 
 
 def collect_result(run: Run, logic: Logic, out: Output) -> CollectionResult:

@@ -54,6 +54,9 @@ class Observer:
     def exchange(self, exchange: Exchange) -> None:
         """One request and what came back, as sent and received."""
 
+    def waiting(self) -> None:
+        """The run's first requests are all sent: until answers come, the network is the wait."""
+
     def finished(self, calls: tuple[CallResult, ...], logic: RunLogic) -> None:
         """Every call of one run, in report order (a capture is written from these)."""
 
@@ -78,6 +81,7 @@ class Engine:
         self.urls = {key: profile.url(key) for key in CONTRACTS}
         self.aggregator = profile.aggregator_logical_address
         self.observer = observer
+        self._unsent = 0
 
     async def run(
         self, subject: Subject, relations: Sequence[str], logic: RunLogic, today: date
@@ -98,6 +102,7 @@ class Engine:
         direct: dict[int, asyncio.Task[CallResult] | CallResult] = {}
         if logic in ("legacy", "all"):
             direct = {i: call("call2", SCHEDULING, a, i) for i, a in enumerate(relations)}
+        self._unsent = (call1 is not None) + len(call3) + len(direct)
         first = await call1 if call1 is not None else None
         if logic == "current" and first is not None:
             already = called_by_call1(first)
@@ -130,7 +135,7 @@ class Engine:
         tag = (call_id, contract.key, params.logical_address)
         try:
             posted = await self.client.post(
-                self.urls[contract.key], contract.soap_action, envelope, tag
+                self.urls[contract.key], contract.soap_action, envelope, tag, on_sent=self._sent
             )
             correlation_id, queued = posted.correlation_id, posted.queued_ms
             answer = read_answer(
@@ -143,6 +148,12 @@ class Engine:
         return call_result(
             call_id, contract, params.logical_address, answer, elapsed, correlation_id, queued
         )
+
+    def _sent(self) -> None:
+        """One request is on the wire; once the first wave all is, the run waits on answers."""
+        self._unsent -= 1
+        if self._unsent == 0:
+            self.observer.waiting()
 
     def _report(
         self, call_id: str, address: str, answer: Answer, correlation_id: str | None, queued: int

@@ -10,9 +10,10 @@ import socket
 import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -181,7 +182,13 @@ class SoapClient:
                 await shard.aclose()
 
     async def post(
-        self, url: str, soap_action: str, envelope: bytes, tag: tuple[str, ...] = ()
+        self,
+        url: str,
+        soap_action: str,
+        envelope: bytes,
+        tag: tuple[str, ...] = (),
+        *,
+        on_sent: Callable[[], None] | None = None,
     ) -> Posted:
         """POST one envelope and return what came back, or raise CallError (with `queued_ms`).
 
@@ -200,7 +207,7 @@ class SoapClient:
                 try:
                     async with asyncio.timeout(self.timeout_s):
                         status, raw, location = await self._post(
-                            shard, url, soap_action, envelope, correlation_id
+                            shard, url, soap_action, envelope, correlation_id, on_sent
                         )
                 except TimeoutError:
                     raise CallTimeout(
@@ -260,6 +267,7 @@ class SoapClient:
         soap_action: str,
         envelope: bytes,
         correlation_id: str,
+        on_sent: Callable[[], None] | None = None,
     ) -> tuple[int, bytes, str | None]:
         headers = {
             "Content-Type": "text/xml; charset=UTF-8",
@@ -269,9 +277,12 @@ class SoapClient:
         }
         if self.consumer_hsa_id:
             headers["x-rivta-original-serviceconsumer-hsaid"] = self.consumer_hsa_id
+        extensions = {"trace": _sent_trace(on_sent)} if on_sent is not None else None
         for attempt in range(CONNECT_RETRIES + 1):
             try:
-                async with shard.stream("POST", url, content=envelope, headers=headers) as resp:
+                async with shard.stream(
+                    "POST", url, content=envelope, headers=headers, extensions=extensions
+                ) as resp:
                     location = resp.headers.get("location") if resp.is_redirect else None
                     body = await read_capped(resp, self.max_response_bytes)
                     return resp.status_code, body, location
@@ -292,6 +303,16 @@ class SoapClient:
                 # NOTE: a TLS alert arriving mid-read can surface as a bare ssl.SSLError.
                 raise self._failure(exc, url) from None
         raise AssertionError("unreachable")
+
+
+def _sent_trace(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore trace hook that reports the moment the request body is fully sent."""
+
+    async def trace(event: str, _info: dict[str, Any]) -> None:
+        if event == "http11.send_request_body.complete":
+            on_sent()
+
+    return trace
 
 
 def _proxy(url: str | None) -> httpx.Proxy | None:

@@ -157,6 +157,13 @@ class Output:
         if self.fmt is not Format.table and view.kind in TABLES:
             self._render(view, Format.table, None)
 
+    def prepare(self) -> None:
+        """Import this output's renderer ahead of use (called while a run waits on answers)."""
+        if self.fmt not in MACHINE:
+            _renderers()
+        if self.fmt is Format.table or self.path is not None:
+            from bokade_cli.output.console import make_console  # noqa: F401
+
     def write_text(self, text: str) -> None:
         """Plain text of bokade's own making (no untrusted values) on stdout, flushed."""
         self._write(text, None)

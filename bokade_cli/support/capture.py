@@ -54,6 +54,9 @@ class Recorder(Observer):
     def event(self, message: str) -> None:
         self.inner.event(message)
 
+    def waiting(self) -> None:
+        self.inner.waiting()
+
     def exchange(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
         self.inner.exchange(exchange)
