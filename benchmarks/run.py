@@ -326,33 +326,38 @@ def _fetch_raw(base_url: str) -> bytes:
 
 
 def bench_memory(quick: bool, folder: Path) -> None:
-    print("Peak memory of a whole `bokade collect` on one large answer")
+    print("A whole `bokade collect` on one large answer: peak memory, and table ÷ JSON")
     count = 4000 if quick else 80000
     case = _bookings_case(count, relation=False)
+    walls: dict[str, float] = {}
     with simulator(write_scenario(folder, case)) as url:
         size = len(_fetch_raw(url))
-        script = (
-            "import resource, runpy, sys\n"
-            f"sys.argv = ['bokade', 'collect', '{PNR}', '--base-url', '{url}', '-f', 'json']\n"
-            "try:\n    runpy.run_module('bokade_cli', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-        )
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            env={**ENV, "BOKADE_MAX_RESPONSE_BYTES": str(40_000_000)},
-        )
-        seconds = time.perf_counter() - started
-    peak_kib = int(done.stderr.strip().splitlines()[-1])
-    report(
-        f"{count:,} bookings, a {size / 1e6:.1f} MB answer, in {seconds:.1f} s",
-        f"{peak_kib / 1024:.0f} MiB",
-        "-",
-        None,
-    )
+        for fmt in ("json", "table"):
+            script = (
+                "import resource, runpy, sys\n"
+                f"sys.argv = ['bokade', 'collect', '{PNR}', '--base-url', '{url}', '-f', '{fmt}']\n"
+                "try:\n    runpy.run_module('bokade_cli', run_name='__main__')\n"
+                "except SystemExit:\n    pass\n"
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+            )
+            started = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", script],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**ENV, "BOKADE_MAX_RESPONSE_BYTES": str(40_000_000)},
+            )
+            walls[fmt] = time.perf_counter() - started
+            peak_kib = int(done.stderr.strip().splitlines()[-1])
+            report(
+                f"{count:,} bookings, a {size / 1e6:.1f} MB answer, as {fmt}, in {walls[fmt]:.1f} s",
+                f"{peak_kib / 1024:.0f} MiB",
+                "-",
+                None,
+            )
+    ratio = walls["table"] / walls["json"]
+    report(f"{count:,} bookings: table wall ÷ JSON wall", f"{ratio:.2f}", "<= 3", ratio <= 3)
 
 
 def main() -> int:
