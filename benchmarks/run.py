@@ -47,7 +47,11 @@ from bokade_cli.rules import judged  # noqa: E402
 
 PNR = "191212121212"
 SUBJECT = Subject(PNR, "1.2.752.129.2.1.3.1")
-BOKADE = [sys.executable, "-m", "bokade_cli"]
+# The simulator is always this checkout's; the measured commands may be another installation's
+# (BOKADE_BENCH_PYTHON=/path/to/other/venv/bin/python) for before/after figures of the parts
+# measured as whole processes (collection, compare, start-up).
+SIMULATOR = [sys.executable, "-m", "bokade_cli"]
+BOKADE = [os.environ.get("BOKADE_BENCH_PYTHON", sys.executable), "-m", "bokade_cli"]
 RESULTS: list[tuple[str, str, str, bool | None]] = []
 QUICK = "--quick" in sys.argv  # quick figures are too small to judge: verdicts shown, not claimed
 ENV = {**os.environ, "NO_COLOR": "1"}
@@ -65,7 +69,7 @@ def report(name: str, value: str, target: str, ok: bool | None) -> None:
 def simulator(scenario_file: Path) -> Iterator[str]:
     """`bokade simulator serve` in a child process; yields its base URL."""
     process = subprocess.Popen(
-        [*BOKADE, "simulator", "serve", "--port", "0", "--scenario", str(scenario_file)],
+        [*SIMULATOR, "simulator", "serve", "--port", "0", "--scenario", str(scenario_file)],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -342,7 +346,7 @@ def bench_memory(quick: bool, folder: Path) -> None:
             )
             started = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-c", script],
+                [BOKADE[0], "-c", script],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
