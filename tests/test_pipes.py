@@ -9,11 +9,13 @@ since CliRunner cannot close a descriptor.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -140,3 +142,113 @@ def test_a_value_longer_than_any_screen_is_not_folded_in_a_pipe(tmp_path: Path) 
     assert result.exit_code == 3, result.output[:500]
     _assert_no_line_starts_a_ci_command(result.stdout, "stdout")
     assert fault in result.stdout
+
+
+# --- closed standard streams ------------------------------------------------------------------
+
+
+def _bokade_with(redirect: str, *args: str, stdout: Any = subprocess.PIPE) -> tuple[int, str, str]:
+    """`bokade ARGS` run by a shell with REDIRECT (`>&-`, `2>&-` ...) applied to it."""
+    done = subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirect}', "sh", sys.executable, "-m", "bokade_cli", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    out = done.stdout.decode() if isinstance(done.stdout, bytes) else ""
+    return done.returncode, out, done.stderr.decode()
+
+
+def _closed_stream_commands(base_url: str, tmp_path: Path) -> dict[str, tuple[list[str], int]]:
+    cases = tmp_path / "cases.toml"
+    cases.write_text(f'[[cases]]\npersonnummer = "{CITIZEN}"\nrelations = ["{FACILITY}"]\n')
+    at = ["--base-url", base_url, "--now", NOW, "-r", FACILITY]
+    return {
+        "--version": (["--version"], 0),
+        "--help": (["--help"], 0),
+        "config path": (["config", "path"], 0),
+        "config show": (["config", "show"], 0),
+        "config show json": (["config", "show", "-f", "json"], 0),
+        "simulator list": (["simulator", "list"], 0),
+        "demo": (["demo"], 3),
+        "demo json": (["demo", "-f", "json"], 3),
+        "collect": (["collect", CITIZEN, *at], 3),
+        "collect json": (["collect", CITIZEN, *at, "-f", "json"], 3),
+        "collect bad number json": (["collect", "19121212-1213", *at, "-f", "json"], 2),
+        "batch jsonl": (["batch", str(cases), "--base-url", base_url, "-f", "jsonl"], 3),
+    }
+
+
+CLOSED = ["collect", "collect json", "collect bad number json", "batch jsonl", "demo json"]
+CLOSED += ["--version", "--help", "config path", "config show", "config show json"]
+CLOSED += ["simulator list", "demo"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", CLOSED)
+def test_a_closed_stdout_is_the_null_device(hostile: str, tmp_path: Path, command: str) -> None:
+    """`bokade ... >&-` is `bokade ... >/dev/null`: output dropped, as when the reader of a pipe
+    goes away; the run still happens and exits with its own code, with the same stderr."""
+    args, code = _closed_stream_commands(hostile, tmp_path)[command]
+    returncode, _, stderr = _bokade_with(">&-", *args)
+    assert returncode == code, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    null_code, _, null_stderr = _bokade_with(">/dev/null", *args)
+    assert (returncode, _without_times(stderr)) == (null_code, _without_times(null_stderr))
+
+
+def _without_times(text: str) -> str:
+    return re.sub(r"\d+ ms|[0-9a-f]{8}-[0-9a-f-]{27}|127\.0\.0\.1:\d+", "#", text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", CLOSED)
+def test_a_closed_stderr_loses_only_the_messages(
+    hostile: str, tmp_path: Path, command: str
+) -> None:
+    args, code = _closed_stream_commands(hostile, tmp_path)[command]
+    returncode, stdout, _ = _bokade_with("2>&-", *args)
+    assert returncode == code
+    if code != 2 or "json" in command:
+        assert stdout.strip(), "stdout still carries the output"
+    if command.endswith("json") and command != "config show json":
+        json.loads(stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["--version", "config path", "demo json", "collect"])
+def test_closed_stdout_and_stderr_together_keep_the_runs_own_code(
+    hostile: str, tmp_path: Path, command: str
+) -> None:
+    args, code = _closed_stream_commands(hostile, tmp_path)[command]
+    assert _bokade_with(">&- 2>&-", *args)[0] == code
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("command", ["--version", "config path", "demo", "demo json", "collect"])
+def test_stdout_on_a_full_disk_with_stderr_closed_is_still_exit_2(
+    hostile: str, tmp_path: Path, command: str
+) -> None:
+    """Nobody can be told, but the exit code still says the output was lost (README: exit 2)."""
+    args, _ = _closed_stream_commands(hostile, tmp_path)[command]
+    assert _bokade_with("2>&- >/dev/full", *args)[0] == 2
+
+
+@pytest.mark.slow
+def test_a_closed_stdout_still_writes_the_files_asked_for(hostile: str, tmp_path: Path) -> None:
+    args, code = _closed_stream_commands(hostile, tmp_path)["batch jsonl"]
+    junit, output = tmp_path / "j.xml", tmp_path / "out.jsonl"
+    returncode, _, stderr = _bokade_with(">&-", *args, "--junit", str(junit), "-o", str(output))
+    assert returncode == code, stderr
+    assert junit.read_text(encoding="utf-8").startswith("<?xml")
+    assert json.loads(output.read_text(encoding="utf-8").splitlines()[0])["status"]
+
+
+@pytest.mark.slow
+def test_a_closed_stdin_is_an_empty_input_not_a_crash(hostile: str) -> None:
+    returncode, _, stderr = _bokade_with("<&-", "collect", "-", "--base-url", hostile)
+    assert returncode == 2, stderr
+    assert stderr.startswith("Error: ") and "Traceback" not in stderr
