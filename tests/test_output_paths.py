@@ -135,6 +135,7 @@ def test_a_fifo_is_written_into_not_replaced(base_url: str, tmp_path: Path, flag
     assert "19770707" not in text or MASKED in text
 
 
+@pytest.mark.slow
 def test_process_substitution_gets_the_output(base_url: str, tmp_path: Path) -> None:
     """`bokade collect ... -f json -o >(cat > out.json)`: the path is /dev/fd/N, a link to a pipe."""
     out = tmp_path / "out.json"

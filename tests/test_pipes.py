@@ -9,6 +9,7 @@ since CliRunner cannot close a descriptor.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -117,9 +118,11 @@ def test_an_environment_claiming_a_terminal_does_not_wrap_or_colour_a_pipe(
         assert text in result.stdout + result.stderr, f"wrapped: {text}"
 
 
+@pytest.mark.slow
 def test_a_real_pipe_with_force_color_is_one_line_per_record(tmp_path: Path) -> None:
     """What a CI runner does: stdout a pipe, FORCE_COLOR=1 set for the tools that colour."""
-    env = {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1", "COLUMNS": "80", "PATH": "/usr/bin:/bin"}
+    env = dict(os.environ, FORCE_COLOR="1", TTY_COMPATIBLE="1", COLUMNS="80")
+    env.pop("NO_COLOR", None)
     done = subprocess.run(
         [sys.executable, "-m", "bokade_cli", "demo", "-s", str(_scenario(tmp_path)), "-v"],
         capture_output=True,
