@@ -77,8 +77,9 @@ def _in_place(path: Path, what: str) -> bool:
     if kind not in (stat.S_IFCHR, stat.S_IFIFO):
         shown = _KINDS.get(kind, "not a regular file")
         raise InputError(f"cannot write the {what} {path}: it is {shown}, not a file", _HINT)
+    me = os.geteuid() if hasattr(os, "geteuid") else 0  # Windows: no owners to compare
     for owner in (target.st_uid, name.st_uid):  # the FIFO, and the symlink naming it
-        if owner not in (0, os.geteuid()):
+        if owner not in (0, me):
             shown = "a FIFO" if kind == stat.S_IFIFO else "a device"
             raise InputError(
                 f"cannot write the {what} {path}: it is {shown} of another user (uid {owner})",
