@@ -9,6 +9,8 @@ personnummer, raw.
 from __future__ import annotations
 
 import errno
+import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -118,5 +120,32 @@ for module in (collect, support, ops, config, simulator):
     module.register(app)
 
 
+def _open_closed_standard_streams() -> None:
+    """Give a standard stream the caller closed (`>&-`, `2>&-`, `<&-`) the null device.
+
+    NOTE: Python then has no sys.stdout (None) and the descriptor is free: the next file bokade
+    opens (a socket, an output's temporary file) would take number 1 and receive what is
+    written there. On the null device output is dropped, as when the reader of a pipe goes
+    away: the run goes on, writes the files it was asked for and exits with its own code. A
+    closed stdin reads as empty.
+    """
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        try:
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: `fd` itself
+        except OSError:
+            continue  # no null device (a bare chroot): left as Python left it
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        stream = open(fd, mode, encoding="utf-8", errors="backslashreplace", closefd=False)
+        setattr(sys, name, stream)
+
+
 def main() -> None:
+    _open_closed_standard_streams()
     app()

@@ -195,16 +195,51 @@ def test_table_on_stdout_and_plain_progress_lines_when_not_a_terminal(
     assert "2 cases: 2 passed, 0 failed, 0 error(s); 1 partial." in result.stdout
 
 
+def _stderr_on_a_terminal(argv: list[str]) -> tuple[int, str]:
+    """Run `python -m bokade_cli ARGV` with stderr on a pseudo-terminal; its text and exit code."""
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bokade_cli", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=dict(os.environ, TERM="xterm-256color"),
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return process.wait(timeout=60), b"".join(chunks).decode("utf-8")
+
+
 def test_progress_bar_only_on_a_terminal(
     runner: CliRunner, server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich then treats stderr as a terminal
     text = _case("healthy", PNR) + _case("wrong", PNR, "[cases.expect]\nmax_shown = 0")
-    result = _batch(runner, server, tmp_path, text)
-    assert result.exit_code == 1
-    assert "\x1b[?25l" in result.stderr  # the live bar hides the cursor
-    assert "wrong [19121212-****]" in result.stderr  # failures scroll above the bar
-    assert "healthy [19121212-****]" not in result.stderr  # passes only advance it
+    path = tmp_path / "cases.toml"
+    path.write_text(text, encoding="utf-8")
+    code, stderr = _stderr_on_a_terminal(
+        ["batch", str(path), "--base-url", server.base_url, "--now", NOW]
+    )
+    assert code == 1
+    assert "\x1b[?25l" in stderr  # the live bar hides the cursor
+    assert "wrong [19121212-****]" in stderr  # failures scroll above the bar
+    assert "healthy [19121212-****]" not in stderr  # passes only advance it
+    # An environment that claims a terminal does not make a pipe one (a CI log gets lines).
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    piped = _batch(runner, server, tmp_path, text)
+    assert "\x1b" not in piped.stderr
+    assert "healthy [19121212-****]" in piped.stderr
 
 
 def test_json_to_a_file_and_the_table_to_stdout_in_one_run(

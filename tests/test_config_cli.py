@@ -78,3 +78,52 @@ def test_a_password_in_base_url_is_a_config_error_printed_nowhere(
     assert result.exit_code == (1 if args[0] == "smoke" else 5), result.output
     assert "s3cret" not in result.stdout + result.stderr
     assert "user information" in result.stdout + result.stderr
+
+
+# --- untrusted values on stdout (SPEC §7: configuration is untrusted) -------------------------
+
+HOSTILE = "p\x1b[31m\u202e\n::error::pwned 194703239873"
+
+
+def _assert_safe(text: str) -> None:
+    assert "\x1b" not in text and "\u202e" not in text, repr(text)
+    assert "194703239873" not in text and "19470323-9873" not in text, repr(text)
+    for line in text.splitlines():
+        assert not line.lstrip().startswith("::"), repr(line)
+
+
+def test_config_check_prints_a_hostile_profile_name_masked_and_neutralised(tmp_path: Path) -> None:
+    path = tmp_path / "evil.toml"
+    name = json.dumps(HOSTILE)
+    path.write_text(
+        f'default_profile = {name}\n[profiles.{name}]\nbase_url = "http://127.0.0.1:9/vp"\n'
+        'proxy = "http://127.0.0.1:3128"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    _assert_safe(result.stdout + result.stderr)
+    assert result.stdout.startswith(
+        "Configuration OK: profile p\\u001b[31m\\u202e\\n::error::pwned"
+    )
+    assert "19470323-****" in result.stdout and result.stdout.count("\n") == 1
+
+
+def test_config_init_prints_a_hostile_profile_name_masked_and_neutralised(tmp_path: Path) -> None:
+    path = tmp_path / "new.toml"
+    argv = ["config", "init", "--from-sample", "demo", "--config", str(path), "--profile", HOSTILE]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    _assert_safe(result.stdout + result.stderr)
+    assert "Configuration OK: profile p\\u001b" in result.stdout
+
+
+def test_config_path_prints_a_hostile_folder_neutralised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "a\n::error::x\u202e"
+    monkeypatch.setenv("BOKADE_CONFIG_DIR", str(folder))
+    result = CliRunner().invoke(app, ["config", "path"])
+    assert result.exit_code == 0, result.output
+    _assert_safe(result.stdout)
+    assert result.stdout == f"{tmp_path}/a\\n::error::x\\u202e/config.toml\n"

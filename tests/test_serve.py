@@ -111,3 +111,33 @@ def test_serve_with_tls_makes_a_throwaway_pki_and_a_profile_that_connects(tmp_pa
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
     assert process.returncode == 0
+
+
+def test_the_tls_profile_quotes_a_hostile_folder_as_toml(tmp_path: Path) -> None:
+    """The ready-made profile is pasted into a config file: a folder name with a quote, a newline
+    and a CI command stays one TOML string per key that reads back as the folder."""
+    import tomllib
+
+    pki = tmp_path / 'pk"i\\\n::error::x\u202e'
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bokade_cli", "simulator", "serve", "--port", "0", "--tls"]
+        + ["--tls-dir", str(pki), "--scenario", "one-of-three-empty"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline()]
+        while "ca_file" not in lines[-1] and lines[-1]:
+            lines.append(process.stdout.readline())
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    snippet = "".join(lines)
+    assert "\u202e" not in snippet
+    assert not any(line.startswith("::") for line in lines), snippet
+    tls = tomllib.loads(snippet)["profiles"]["sim"]["tls"]
+    assert tls["cert_file"] == str(pki.resolve() / "client.pem")
+    assert tls["ca_file"] == str(pki.resolve() / "ca.pem")

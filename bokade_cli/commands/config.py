@@ -45,7 +45,7 @@ def config_path(debug: DebugOption = False) -> None:
     with guarded(None, ShowFormat, debug=debug) as out:
         from bokade_cli.config import user_config_file
 
-        out.write_text(f"{user_config_file()}\n")
+        out.write_line(str(user_config_file()))
 
 
 def config_show(
@@ -107,7 +107,7 @@ def _check(out: Output, settings: Settings, strict: bool) -> int:
     warned = f"; {len(file_problems)} warning(s)" if file_problems else ""
     proxy = settings.profile.proxy
     via = f"; through the proxy {redact_url(proxy)}" if proxy else ""
-    out.write_text(f"Configuration OK: profile {settings.profile.name} ({files}){via}{warned}.\n")
+    out.write_line(f"Configuration OK: profile {settings.profile.name} ({files}){via}{warned}.")
     return ExitCode.COMPLETE
 
 

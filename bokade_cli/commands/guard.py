@@ -40,13 +40,21 @@ def guarded(
     verbose: bool = False,
     output: Path | None = None,
 ) -> Iterator[Output]:
-    """Yield the command's Output; leave with its exit code (`out.code`) or the error's."""
+    """Yield the command's Output; leave with its exit code (`out.code`) or the error's.
+
+    `-o -` is standard output, as if -o were not given (then no table goes beside it).
+    """
     from bokade_cli.output.boundary import Output
 
     process.command_started()
-    out = Output(resolve_format(fmt, allowed), unmask=unmask, verbose=verbose, path=output)
+    path = None if output is None or str(output) == "-" else output
+    out = Output(resolve_format(fmt, allowed), unmask=unmask, verbose=verbose, path=path)
     try:
         with out:
+            if path is not None:
+                from bokade_cli.output.files import check_writable
+
+                check_writable(path, "output file")  # before the run, not after it
             yield out
         code = out.code
     except BokadeError as exc:

@@ -120,10 +120,13 @@ def simulator_serve(
             if tls and client_ca is not None and (tls_dir / "client.pem").exists():
                 folder = tls_dir.resolve()
                 out.say("A profile for it (on stdout, ready to paste into a config file):")
+                # The folder is the user's, but any name can hold a quote or a newline.
+                toml = out.toml_string
                 out.write_text(
-                    f'[profiles.sim]\nbase_url = "{base_url}"\n[profiles.sim.tls]\n'
-                    f'cert_file = "{folder / "client.pem"}"\n'
-                    f'key_file = "{folder / "client.key"}"\nca_file = "{folder / "ca.pem"}"\n'
+                    f"[profiles.sim]\nbase_url = {toml(base_url)}\n[profiles.sim.tls]\n"
+                    f"cert_file = {toml(str(folder / 'client.pem'))}\n"
+                    f"key_file = {toml(str(folder / 'client.key'))}\n"
+                    f"ca_file = {toml(str(folder / 'ca.pem'))}\n"
                 )
 
         serve_forever(Simulator(loaded), host, port, ssl_context=context, on_ready=ready)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from bokade_cli.errors import InputError
-from bokade_cli.output.privacy import Masker, dumps, neutralise
+from bokade_cli.output.privacy import Masker, dumps, has_unsafe, neutralise
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -167,6 +167,17 @@ class Output:
     def write_text(self, text: str) -> None:
         """Plain text of bokade's own making (no untrusted values) on stdout, flushed."""
         self._write(text, None)
+
+    def write_line(self, text: str) -> None:
+        """One line on stdout that holds untrusted values (a profile name, a path from the
+        environment): masked as an echo of local input and neutralised, like a message."""
+        self._write(self.clean(text) + "\n", None)
+
+    def toml_string(self, value: str) -> str:
+        """`value` as a TOML basic string in a config snippet for stdout: masked as an echo, and
+        quotes, backslashes and every character neutralise() would escape written as TOML
+        escapes, so each key stays on its line and reads back as the value."""
+        return '"' + "".join(_toml_char(c) for c in self.mask(value, echo=True)) + '"'
 
     def human(self, document: Document) -> Document:
         """An already masked document, neutralised for a terminal (progress lines)."""
@@ -336,6 +347,17 @@ def shell_safe(names: list[str]) -> list[str]:
         for name in names
         if name == neutralise(name) == masker.mask(name) and not any(c.isspace() for c in name)
     ]
+
+
+def _toml_char(char: str) -> str:
+    if char in '"\\':
+        return "\\" + char
+    if not has_unsafe(char):
+        return char
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:  # a file name's undecodable byte: TOML has no form for it
+        return "\\uFFFD"
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
 
 
 def _silence_stdout() -> None:

@@ -1,12 +1,16 @@
 """The consoles everything is printed through: stdout for data, stderr for messages.
 
 On a terminal, output fits its width. Anywhere else (a pipe, a file, a CI log) lines are never
-hard-wrapped, so `grep` finds whole lines and nothing untrusted can start a line of its own.
+hard-wrapped and never coloured, so `grep` finds whole lines and nothing untrusted can start a
+line of its own. "A terminal" is what the stream's own descriptor says (`isatty`), not what the
+environment claims: CI runners set FORCE_COLOR or TTY_COMPATIBLE for tools that colour, and rich
+would then wrap a pipe at 80 columns, putting a producer's `::warning::` at a line's start.
 No line ends in spaces: rich pads table and grid cells, and the padding is stripped here.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -14,7 +18,9 @@ from typing import IO, TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from rich.console import Console
 
-UNWRAPPED = 1_000_000  # "no width": rich lays out to the content, never wider
+# "No width": rich lays out to the content, never wider. Any finite screen width is one a long
+# enough value exceeds (a producer's answer has no size limit), and rich folds it there.
+UNWRAPPED = sys.maxsize
 # NOTE: the lookbehind starts a match only where a run of spaces starts; without it a cell
 # padded to a 5,000-character value costs quadratic backtracking (13 s for one table).
 _TRAILING = re.compile(r"(?<![ \t])[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
@@ -65,17 +71,28 @@ def _console_class() -> type[Console]:
     return _Console
 
 
+def is_terminal(stream: IO[str]) -> bool:
+    """Whether `stream` is a terminal, by its descriptor alone (no environment variable)."""
+    try:
+        return os.isatty(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (StringIO, a test runner)
+        return False
+
+
 def make_console(stream: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A console on `stream` (default stdout, or stderr): terminal width, else unwrapped."""
     Console = _console_class()
     target = stream or (sys.stderr if stderr else sys.stdout)
-    probe = Console(file=target, highlight=False)
-    if probe.is_terminal:
+    if is_terminal(target):
         return Console(file=cast(IO[str], _Stripped(target)), highlight=False, force_terminal=True)
+    # force_terminal/force_interactive False: rich reads FORCE_COLOR, TTY_COMPATIBLE and
+    # TTY_INTERACTIVE otherwise, and would draw a live progress bar with cursor codes.
     return Console(
         file=cast(IO[str], _Stripped(target)),
         highlight=False,
         width=UNWRAPPED,
         color_system=None,
         soft_wrap=True,
+        force_terminal=False,
+        force_interactive=False,
     )
