@@ -64,6 +64,10 @@ def _report(exc: Exception) -> None:
     from bokade_cli.output.boundary import Output
 
     out = Output()
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `bokade` alone: the help, as lines
+        for line in exc.format_message().splitlines():  # type: ignore[attr-defined]
+            out.say(line)
+        return
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
         out.say(ctx.get_usage())

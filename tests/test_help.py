@@ -123,3 +123,13 @@ def test_help_ends_with_real_examples_kept_whole(path: list[str]) -> None:
 def test_a_long_example_is_not_rewrapped_on_a_narrow_terminal() -> None:
     (long,) = [e for e in _examples(_help(["explain"], columns="60")) if "--start" in e]
     assert len(long) > 60  # so the test above saw it whole on one line
+
+
+@pytest.mark.parametrize("argv", [[], ["config"], ["simulator"]])
+def test_a_group_alone_prints_its_help_as_lines_and_exits_2(argv: list[str]) -> None:
+    """`bokade` alone is a usage error that shows the help: as lines, not one escaped line."""
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Usage: bokade") and "\\n" not in result.stderr
+    assert "Commands:" in lines and not any(line.startswith("Error:") for line in lines)
