@@ -28,7 +28,7 @@ from bokade_cli.errors import (
     SoapFault,
     TransportError,
 )
-from bokade_cli.xmlparse import Node, child, parse_xml, text
+from bokade_cli.xmlparse import Node, child, children, parse_xml, text
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_REGISTRY = "urn:riv:itintegration:registry:1"
@@ -470,6 +470,7 @@ def interpret(
             ) from None
         raise exc from None
     envelope = child(tree, SOAP_ENV, "Envelope")
+    _one_each(envelope)
     body = child(envelope, SOAP_ENV, "Body")
     if envelope is None or body is None:
         if status >= 400:
@@ -489,6 +490,18 @@ def interpret(
     if status >= 400:
         raise HttpStatusError(f"HTTP {status} with a SOAP body but no fault", _http_hint(status))
     return SoapResponse(child(envelope, SOAP_ENV, "Header"), body, status, elapsed_ms)
+
+
+def _one_each(envelope: Node) -> None:
+    """SOAP 1.1 gives an envelope one Header at most and one Body: reading only the first of
+    two would drop the second's records without a word, so such an answer is refused."""
+    for part in ("Header", "Body"):
+        found = children(envelope, SOAP_ENV, part)
+        if len(found) > 1:
+            raise InvalidResponse(
+                f"the SOAP envelope holds {len(found)} {part} elements; SOAP 1.1 allows one",
+                "The producer or platform sent a broken answer; report it with the correlation id.",
+            )
 
 
 def _http_hint(status: int) -> str:
