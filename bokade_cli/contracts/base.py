@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bokade_cli.clock import add_years, parse_time
-from bokade_cli.contracts.shape import describe
+from bokade_cli.contracts.shape import describe, repeated
 from bokade_cli.errors import InvalidResponse
 from bokade_cli.models import CallId, Record
-from bokade_cli.xmlparse import Node, child, element_names, key, split_key, text
+from bokade_cli.xmlparse import Node, element_names, key, split_key, text
 
 __all__ = ["Contract", "Parsed", "RequestParams", "add_years"]
 
 # Where a record keeps what tells it apart, for notes about record-like elements not read.
 _IDENTIFYING = ("healthcare_facility", "orgUnitHSAId", "bookingId", "documentId")
+_MAX_IDS = 40  # a whole response not read could name thousands; a note stays one line
 
 
 @dataclass(frozen=True)
@@ -44,41 +46,71 @@ class Contract:
     parse: Callable[[Node, CallId, int], Parsed]  # (soap Body, call, target index)
 
 
-def require_response(body: Node, ns: str, local: str) -> Node:
-    """The response element in the SOAP Body; an answer without it is not this contract's answer."""
-    if isinstance(body, dict) and key(ns, local) in body:
-        return child(body, ns, local) or {}
-    found = ", ".join(split_key(n)[1] for n in element_names(body)) or "nothing"
-    raise InvalidResponse(
-        f"the SOAP Body holds {found}, not {local} in {ns}",
-        "The endpoint answered for another contract or version; check the profile's paths.",
-    )
+def read_body(body: Node, ns: str, local: str) -> tuple[list[Node], list[str]]:
+    """Every response element in the SOAP Body, and a note on anything else there.
+
+    An answer without the response element is not this contract's answer. SOAP 1.1 allows
+    several body entries although the contract's answer has one: a second response element
+    is read too (its records are records received; dropping them would be silent), and noted.
+    Another element is not read; its note names the ids it holds, so explain can find them.
+    """
+    expected = key(ns, local)
+    if not isinstance(body, dict) or expected not in body:
+        names = ", ".join(split_key(n)[1] for n in element_names(body)) or "nothing"
+        raise InvalidResponse(
+            f"the SOAP Body holds {names}, not {local} in {ns}",
+            "The endpoint answered for another contract or version; check the profile's paths.",
+        )
+    found = _each(body[expected])  # an empty <Response/> is None: still a response
+    notes = []
+    if len(found) > 1:
+        notes.append(
+            f"SOAP Body: {len(found)} {local} elements where the contract has one; the records "
+            "of all were read, in document order"
+        )
+    for name in element_names(body):
+        if name != expected:
+            notes += [
+                f"SOAP Body: {describe(name, [expected])}" + _ids(element)
+                for element in _each(body[name])
+            ]
+    return [response or {} for response in found], notes
 
 
-def misplaced_records(
+def response_notes(
     response: Node, known: Mapping[str, Any], path: str, record_local: str
 ) -> list[str]:
-    """Notes on the response's own level, each record-like element not taken said so, with its ids.
+    """Notes on the response's own level: elements not read, each record-like element not taken
+    (with its ids), and a single-valued element given more than once.
 
     A `timeslotDetail` in the core namespace instead of the responder's is not a record of the
     contract, so it is not judged; the note says what it held, so explain can find it.
     """
     # Only the response's own level: each record notes what it holds itself.
-    notes = [
-        f"{path}: {describe(name, known)}"
-        for name in element_names(response)
-        if name not in known and split_key(name)[1] != record_local
-    ]
+    notes = []
     for name in element_names(response):
-        if name in known or split_key(name)[1] != record_local:
-            continue
-        for element in _each(response[name]):
-            ids = ", ".join(f"{local} {value}" for local, value in _identifying(element))
-            notes.append(
+        local = split_key(name)[1]
+        if name in known:
+            if local != record_local and isinstance(response[name], list):
+                notes.append(repeated(f"{path}/{local}", response[name]))
+        elif local != record_local:
+            notes.append(f"{path}: {describe(name, known)}")
+        else:
+            notes += [
                 f"{path}: a {record_local} in {{{split_key(name)[0] or 'no namespace'}}} is not "
-                f"a record of this contract and is not counted" + (f" ({ids})" if ids else "")
-            )
+                "a record of this contract and is not counted" + _ids(element)
+                for element in _each(response[name])
+            ]
     return notes
+
+
+def _ids(element: Node) -> str:
+    """ " (bookingId X, ...)": what tells a record-like element apart, for a note about it."""
+    found = list(itertools.islice(_identifying(element), _MAX_IDS + 1))
+    if not found:
+        return ""
+    ids = ", ".join(f"{local} {value}" for local, value in found[:_MAX_IDS])
+    return f" ({ids}{', ...' if len(found) > _MAX_IDS else ''})"
 
 
 def _each(value: Node) -> list[Node]:

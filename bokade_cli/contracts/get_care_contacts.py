@@ -10,13 +10,14 @@ from bokade_cli.contracts.base import (
     Parsed,
     RequestParams,
     add_years,
-    misplaced_records,
-    require_response,
+    read_body,
+    response_notes,
     time_notes,
 )
-from bokade_cli.contracts.shape import shape, unread
+from bokade_cli.contracts.shape import quote, shape, unread
+from bokade_cli.contracts.values import DOUBTFUL_TEXT, at, is_doubtful, one, raw, value
 from bokade_cli.models import CONTRACT_CARE_CONTACTS, CallId, Record
-from bokade_cli.xmlparse import Node, boolean, child, children, path_text, raw_value, text
+from bokade_cli.xmlparse import Node, boolean, children
 
 _RESPONDER = "urn:riv:clinicalprocess:logistics:logistics:GetCareContactsResponder:{v}"
 _CORE = "urn:riv:clinicalprocess:logistics:logistics:{v}"
@@ -106,49 +107,54 @@ def _parse(version: int):  # type: ignore[no-untyped-def]
     name = "GetCareContactsResponse"
 
     def parse(body: Node, call: CallId, target: int) -> Parsed:
-        response = require_response(body, responder, name)
-        records, notes = [], []
-        for index, contact in enumerate(children(response, responder, "careContact")):
+        responses, notes = read_body(body, responder, name)
+        contacts = [c for r in responses for c in children(r, responder, "careContact")]
+        records = []
+        for index, contact in enumerate(contacts):
             where = f"careContact #{index + 1}"
-            header = child(contact, core, "careContactHeader")
-            content = child(contact, core, "careContactBody")
-            org = child(content, core, "careContactOrgUnit")
-            period = child(content, core, "careContactTimePeriod")
-            status = child(content, core, "careContactStatus")
+            header = one(contact, core, "careContactHeader")
+            content = one(contact, core, "careContactBody")
+            org = one(content, core, "careContactOrgUnit")
+            period = one(content, core, "careContactTimePeriod")
             unknown = unread(contact, contact_shape, where)
-            raw_start = raw_value(child(period, core, "start"))
-            raw_end = raw_value(child(period, core, "end"))
+            raw_start = raw(one(period, core, "start"))
+            raw_end = raw(one(period, core, "end"))
             unknown += time_notes(raw_start, raw_end, where)
-            status_texts: tuple[str, ...] = ()
-            if version == 2:
-                status_code = text(status)
-            else:
-                status_code = path_text(status, core, "code")
-                names = (path_text(status, core, n) for n in ("displayName", "originalText"))
-                status_texts = tuple(n for n in names if n)
-            approved = path_text(header, core, "approvedForPatient")
-            nullified = path_text(header, core, "nullified")
-            for field, value in (("approvedForPatient", approved), ("nullified", nullified)):
-                if value is not None and boolean(value) is None:
-                    unknown.append(f"{where}: {field} {_short(value)} is not a boolean")
-            if version == 2 and status_code is not None and not _sane_int(status_code):
-                unknown.append(f"{where}: careContactStatus {_short(status_code)} is not an xs:int")
+            status = one(content, core, "careContactStatus")
+            status_code, status_texts = _status(status, core, version)
+            approved_node = one(header, core, "approvedForPatient")
+            nullified_node = one(header, core, "nullified")
+            approved = value(approved_node, DOUBTFUL_TEXT)
+            nullified = value(nullified_node, DOUBTFUL_TEXT)
+            for field, node in (
+                ("approvedForPatient", approved_node),
+                ("nullified", nullified_node),
+            ):
+                said = value(node)
+                if said is not None and boolean(said) is None:
+                    unknown.append(f"{where}: {field} {quote(said)} is not a boolean")
+            if version == 2 and status_code is not None and not is_doubtful(status):
+                if not _sane_int(status_code):
+                    unknown.append(
+                        f"{where}: careContactStatus {quote(status_code)} is not an xs:int"
+                    )
             notes += unknown
             records.append(
                 Record(
                     call=call,
                     kind="care_contact",
                     order=(target, index),
-                    facility_hsa_id=path_text(org, core, "orgUnitHSAId"),
-                    facility_name=path_text(org, core, "orgUnitName"),
+                    facility_hsa_id=value(one(org, core, "orgUnitHSAId")),
+                    facility_name=value(one(org, core, "orgUnitName")),
                     raw_start=raw_start,
                     raw_end=raw_end,
-                    booking_id=path_text(header, core, "documentId"),
-                    source_system=path_text(header, core, "sourceSystemHSAId"),
-                    document_id=path_text(header, core, "documentId"),
+                    booking_id=value(one(header, core, "documentId")),
+                    source_system=value(one(header, core, "sourceSystemHSAId")),
+                    document_id=value(one(header, core, "documentId")),
                     approved_for_patient=boolean(approved),
                     approved_raw=approved,
-                    nullified=boolean(nullified),
+                    # Conservative: a nullified given as both true and false counts as true.
+                    nullified=True if is_doubtful(nullified_node) else boolean(nullified),
                     nullified_raw=nullified,
                     status_code=status_code,
                     status_text=status_texts[0] if status_texts else None,
@@ -156,20 +162,36 @@ def _parse(version: int):  # type: ignore[no-untyped-def]
                     unknown_elements=tuple(unknown),
                 )
             )
-        notes += misplaced_records(response, response_shape, name, "careContact")
-        if version == 3:
-            notes += _result_notes(child(response, responder, "result"), core)
+        for response in responses:
+            notes += response_notes(response, response_shape, name, "careContact")
+            if version == 3:
+                notes += _result_notes(one(response, responder, "result"), core)
         return Parsed(tuple(records), tuple(notes))
 
     return parse
 
 
+def _status(status: Node, core: str, version: int) -> tuple[str | None, tuple[str, ...]]:
+    """(code, texts) of careContactStatus: v2's is an int, v3's a CV (code, displayName, ...).
+
+    A doubtful part makes the whole status doubtful, so no text can vouch for a record whose
+    code was given twice: the code reads as DOUBTFUL_TEXT, which no rule takes as booked.
+    """
+    if version == 2:
+        return value(status, DOUBTFUL_TEXT), ()
+    parts = [one(status, core, local) for local in ("code", "displayName", "originalText")]
+    if any(is_doubtful(p) for p in parts):
+        return DOUBTFUL_TEXT, ()
+    code, *names = (value(p) for p in parts)
+    return code, tuple(n for n in names if n)
+
+
 def _result_notes(result: Node, core: str) -> list[str]:
     """v3's mandatory result: anything but OK is worth a line (the records still count)."""
-    code = path_text(result, core, "resultCode")
+    code = value(at(result, core, "resultCode"), DOUBTFUL_TEXT)
     if result is None or code == "OK":
         return []
-    message = path_text(result, core, "message")
+    message = value(at(result, core, "message"))
     return [
         f"GetCareContactsResponse/result: resultCode {code or '(missing)'}"
         + (f": {message}" if message else "")
@@ -179,10 +201,6 @@ def _result_notes(result: Node, core: str) -> list[str]:
 def _sane_int(value: str) -> bool:
     digits = value.strip().lstrip("+-").lstrip("0") or "0"
     return digits.isascii() and digits.isdigit() and len(digits) <= 10
-
-
-def _short(value: str) -> str:
-    return repr(value) if len(value) <= 40 else f"{value[:40]!r}... ({len(value)} characters)"
 
 
 V2 = Contract(

@@ -8,13 +8,14 @@ from bokade_cli.contracts.base import (
     Contract,
     Parsed,
     RequestParams,
-    misplaced_records,
-    require_response,
+    read_body,
+    response_notes,
     time_notes,
 )
 from bokade_cli.contracts.shape import shape, unread
+from bokade_cli.contracts.values import pick, raw, value
 from bokade_cli.models import CONTRACT_SCHEDULING, CallId, Record
-from bokade_cli.xmlparse import Node, boolean, children, key, raw_value, text
+from bokade_cli.xmlparse import Node, boolean, children, key
 
 NS_RESPONDER = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
 NS_CORE = "urn:riv:crm:scheduling:1"
@@ -42,16 +43,17 @@ def build_body(params: RequestParams) -> str:
 
 def parse(body: Node, call: CallId, target: int) -> Parsed:
     name = "GetSubjectOfCareScheduleResponse"
-    response = require_response(body, NS_RESPONDER, name)
-    records, notes = [], []
-    for index, slot in enumerate(children(response, NS_RESPONDER, "timeslotDetail")):
+    responses, notes = read_body(body, NS_RESPONDER, name)
+    slots = [s for r in responses for s in children(r, NS_RESPONDER, "timeslotDetail")]
+    records = []
+    for index, slot in enumerate(slots):
         if not isinstance(slot, dict):
             slot = {}  # an empty <timeslotDetail/>: a record with nothing in it
         get = slot.get
         where = f"timeslotDetail #{index + 1}"
         unknown = unread(slot, SLOT, where)
-        raw_start = raw_value(get(_KEY["startTimeInclusive"]))
-        raw_end = raw_value(get(_KEY["endTimeExclusive"]))
+        raw_start = raw(pick(get(_KEY["startTimeInclusive"])))
+        raw_end = raw(pick(get(_KEY["endTimeExclusive"])))
         unknown += time_notes(raw_start, raw_end, where)
         notes += unknown
         records.append(
@@ -59,16 +61,17 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
                 call=call,
                 kind="scheduling",
                 order=(target, index),
-                facility_hsa_id=text(get(_KEY["healthcare_facility"])),
-                facility_name=text(get(_KEY["healthcare_facility_name"])),
+                facility_hsa_id=value(pick(get(_KEY["healthcare_facility"]))),
+                facility_name=value(pick(get(_KEY["healthcare_facility_name"]))),
                 raw_start=raw_start,
                 raw_end=raw_end,
-                booking_id=text(get(_KEY["bookingId"])),
-                invitation=bool(boolean(text(get(_INVITATION)))),
+                booking_id=value(pick(get(_KEY["bookingId"]))),
+                invitation=bool(boolean(value(pick(get(_INVITATION))))),
                 unknown_elements=tuple(unknown),
             )
         )
-    notes += misplaced_records(response, RESPONSE, name, "timeslotDetail")
+    for response in responses:
+        notes += response_notes(response, RESPONSE, name, "timeslotDetail")
     return Parsed(tuple(records), tuple(notes))
 
 

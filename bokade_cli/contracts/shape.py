@@ -4,17 +4,23 @@ A shape maps each element key ("{namespace}|{local}") the parser knows to the sh
 children (None: a value). `unread` walks a received tree against it and says, with a short path,
 every element outside the shape: unknown, misspelt, in an unexpected namespace, or an extension
 the contract allows but bokade does not read. "Nothing is silently dropped" (SPEC §2.2).
+
+Every element a shape names may occur once (true of everything inside a record and inside a
+ProcessingStatusList entry), so `unread` also notes each one given more than once: how the
+parser reads it (`contracts.values`) depends on whether the repeats agree.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bokade_cli.xmlparse import Node, element_names, key, split_key
+from bokade_cli.xmlparse import Node, element_names, key, raw_value, split_key
 
 Shape = Mapping[str, "Shape | None"]
+_TAIL = re.compile(r"[\d\W]+$")  # digits and separators at the end of a cut value
 
 
 def shape(ns: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,6 +44,8 @@ def _walk(node: Node, known: Shape, path: str, notes: list[str]) -> None:
             sub = known[name]
             local = split_key(name)[1]
             values = node[name] if isinstance(node[name], list) else [node[name]]
+            if len(values) > 1:
+                notes.append(repeated(f"{path}/{local}", values))
             for value in values:
                 if sub is not None:
                     _walk(value, sub, f"{path}/{local}", notes)
@@ -47,6 +55,32 @@ def _walk(node: Node, known: Shape, path: str, notes: list[str]) -> None:
                     )
             continue
         notes.append(f"{path}: {describe(name, known)}")
+
+
+def repeated(path: str, values: list[Node]) -> str:
+    """A note on an element the contract allows once, given len(values) times."""
+    times = f"{path} is given {len(values)} times"
+    if all(v == values[0] for v in values[1:]):
+        return f"{times} with the same value: read once"
+    if any(element_names(v) for v in values):
+        return f"{times} with different content: doubtful, so nothing in it is trusted"
+    quoted = ", ".join(_quoted(v) for v in values[:3]) + (", ..." if len(values) > 3 else "")
+    return f"{times} with different values ({quoted}): doubtful, so it is not trusted"
+
+
+def _quoted(value: Node) -> str:
+    raw = raw_value(value)
+    return "(empty)" if raw is None else quote(raw)
+
+
+def quote(text: str) -> str:
+    """An untrusted value for a note, in quotes, never repr(): the output boundary masks and
+    neutralises text, and an escape such as `\\u200b` written here would hide a number split by
+    that character from its masking."""
+    if len(text) <= 60:
+        return f'"{text}"'
+    # A cut through a number would leave part of it, too short to be masked: drop the tail.
+    return f'"{_TAIL.sub("", text[:60])}..." ({len(text)} characters)'
 
 
 def describe(name: str, known: Iterable[str]) -> str:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import math
-import os
-import socket
 import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +17,14 @@ from xml.sax.saxutils import escape
 import httpx
 
 from bokade_cli.engine.bodies import ACCEPT_ENCODING, read_capped
+from bokade_cli.engine.failures import (
+    INVALID_URL,
+    NO_HOST,
+    host,
+    is_dns_failure,
+    plain,
+    transport_error,
+)
 from bokade_cli.engine.vpcodes import fault_hint
 from bokade_cli.errors import (
     CallError,
@@ -29,7 +34,7 @@ from bokade_cli.errors import (
     SoapFault,
     TransportError,
 )
-from bokade_cli.xmlparse import Node, child, parse_xml, text
+from bokade_cli.xmlparse import Node, child, children, parse_xml, text
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_REGISTRY = "urn:riv:itintegration:registry:1"
@@ -151,6 +156,7 @@ class SoapClient:
                 transport=self._transport,
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
                 follow_redirects=False,
+                event_hooks={"response": [_take_location_aside]},
                 # Never a proxy or netrc from the environment (HTTPS_PROXY, ...): patient traffic
                 # goes only where the profile says, through its own `proxy` if it names one.
                 trust_env=False,
@@ -230,21 +236,21 @@ class SoapClient:
     def _failure(self, exc: Exception, url: str) -> CallError:
         """A transport failure as the call's error, naming the proxy when it was the proxy."""
         if self._proxy is None:
-            return _transport_error(exc, url)
-        proxy = _host(str(self._proxy.url))
+            return transport_error(exc, url)
+        proxy = host(str(self._proxy.url))
         if isinstance(exc, httpx.ProxyError):
             return TransportError(
-                f"the proxy {proxy} refused to open a tunnel to {_host(url)} ({exc})",
+                f"the proxy {proxy} refused to open a tunnel to {host(url)} ({plain(str(exc))})",
                 "A 407 means the proxy wants other credentials (user:password@ in `proxy`); "
                 "otherwise ask the proxy's owners whether it may reach the platform.",
             )
         tls = any(word in str(exc).upper() for word in ("SSL", "CERTIFICATE", "TLS"))
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) and not tls:
             return TransportError(
-                f"could not reach the proxy {proxy} ({exc or type(exc).__name__})",
+                f"could not reach the proxy {proxy} ({plain(str(exc)) or type(exc).__name__})",
                 "Check the profile's proxy (BOKADE_PROXY) and that the proxy is up.",
             )
-        return _transport_error(exc, url)
+        return transport_error(exc, url)
 
     def _redact(self, text: str) -> str:
         """A message without the proxy's credentials (httpx may quote the proxy URL)."""
@@ -283,15 +289,15 @@ class SoapClient:
                 async with shard.stream(
                     "POST", url, content=envelope, headers=headers, extensions=extensions
                 ) as resp:
-                    location = resp.headers.get("location") if resp.is_redirect else None
+                    location = resp.extensions.get(_LOCATION)
                     body = await read_capped(resp, self.max_response_bytes)
                     return resp.status_code, body, location
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt == CONNECT_RETRIES or _is_dns_failure(exc):
+                if attempt == CONNECT_RETRIES or is_dns_failure(exc):
                     raise self._failure(exc, url) from None
                 delay = 0.1 * 2**attempt
                 self._on_event(
-                    f"connect to {url} failed ({exc}); retry {attempt + 1} in {delay:g} s"
+                    f"connect to {url} failed ({plain(str(exc))}); retry {attempt + 1} in {delay:g} s"
                 )
                 await asyncio.sleep(delay)
             except httpx.TimeoutException:
@@ -313,6 +319,22 @@ def _sent_trace(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], 
             on_sent()
 
     return trace
+
+
+_LOCATION = "bokade.location"  # where a redirect's Location waits, out of httpx's sight
+
+
+async def _take_location_aside(response: httpx.Response) -> None:
+    """Move a redirect's Location header out of the headers into the response's extensions.
+
+    NOTE: httpx builds the redirect request for every 3xx with a Location even when it is not to
+    follow it, so an invalid Location (`http://[::1/x`, a host IDNA refuses) failed the whole
+    exchange, as a protocol error or an idna exception httpx does not wrap. bokade never follows
+    a redirect; it only names where it pointed (interpret()), so httpx never needs to see it.
+    """
+    if response.is_redirect and "location" in response.headers:
+        response.extensions[_LOCATION] = response.headers["location"]
+        del response.headers["location"]
 
 
 def _proxy(url: str | None) -> httpx.Proxy | None:
@@ -344,141 +366,14 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything behind it (causes, contexts, members of groups), once each.
-
-    NOTE: httpx wraps httpcore, which wraps anyio, whose happy-eyeballs connect says only "All
-    connection attempts failed": the real reason (refused, DNS, unreachable) is further down.
-    """
-    seen: set[int] = set()
-    stack = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            stack.extend(current.exceptions)
-        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-
-
-def _root(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
-    return next((e for e in _causes(exc) if isinstance(e, kind)), None)
-
-
-def _is_dns_failure(exc: BaseException) -> bool:
-    if _root(exc, socket.gaierror) is not None:
-        return True
-    text = str(exc).lower()
-    return any(
-        marker in text
-        for marker in ("name or service not known", "nodename nor servname", "name resolution")
-    )
-
-
-def _host(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
-    except ValueError:
-        return "(an invalid URL)"
-
-
-def _transport_error(exc: Exception, url: str) -> CallError:
-    reason = str(exc) or type(exc).__name__
-    host = _host(url)
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return TransportError(
-            f"the URL {url} is not usable ({reason})",
-            "Fix base_url or the profile's paths; `bokade config check` shows the problem.",
-        )
-    if (
-        "receive buffer too long" in reason.lower()
-        or "header" in reason.lower()
-        and isinstance(exc, httpx.RemoteProtocolError)
-    ):
-        return InvalidResponse(
-            f"the answer's HTTP headers from {host} are larger than the client accepts "
-            f"(about 100 kB; {reason})",
-            "The platform sent oversized headers, a fault of the platform's HTTP layer, not of "
-            "a producer: report it with the correlation id.",
-        )
-    closed = isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError))
-    if closed and url.startswith("https:"):
-        # NOTE: under TLS 1.3 a server that refuses the client certificate just closes the
-        # connection after the handshake; the client sees a bare read error, nothing more.
-        return TransportError(
-            f"the TLS connection to {host} was closed before any answer ({reason}): "
-            "the server probably refused the client certificate",
-            "Check tls.cert_file/tls.key_file: the certificate must be issued by a CA the "
-            "platform trusts, be valid today and belong to the consumer.",
-        )
-    if closed:
-        return TransportError(
-            f"the connection to {host} broke off before the answer was complete ({reason})",
-            "The platform or producer closed the connection mid-answer; retry, then report it.",
-        )
-    if "CERTIFICATE" in reason.upper() or "SSL" in reason.upper():
-        return TransportError(
-            f"TLS handshake with {host} failed: {reason}",
-            "Check tls.ca_file and the client certificate (cert_file/key_file) in the profile.",
-        )
-    if isinstance(exc, httpx.ConnectTimeout):
-        return CallTimeout(
-            f"could not connect to {host} in time",
-            "Check base_url, the network path and connect_timeout_s.",
-        )
-    if _is_dns_failure(exc):
-        found = _root(exc, socket.gaierror)
-        return TransportError(
-            f"the host name in {url} cannot be resolved ({_why(found) if found else reason})",
-            "Check base_url's host name and this machine's DNS.",
-        )
-    refused = _root(exc, ConnectionRefusedError)
-    if refused is not None or "refused" in reason.lower():
-        return TransportError(
-            f"{host} refused the connection ({_why(refused) if refused else reason}): "
-            "nothing accepts connections on that port",
-            "Check base_url's host and port, and that the endpoint is up.",
-        )
-    unreachable = next(
-        (
-            e
-            for e in _causes(exc)
-            if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)
-        ),
-        None,
-    )
-    if unreachable is not None:
-        return TransportError(
-            f"no network route to {host} ({_why(unreachable)})",
-            "Check base_url's host and this machine's network (VPN, firewall).",
-        )
-    root = next((e for e in _causes(exc) if isinstance(e, OSError) and e.strerror), None)
-    return TransportError(
-        f"could not reach {host}: {reason}" + (f" ({_why(root)})" if root else ""),
-        "Check base_url and that the endpoint is up.",
-    )
-
-
-def _why(exc: BaseException) -> str:
-    """An OS error as its text alone ("Connection refused"), not its repr."""
-    code = getattr(exc, "errno", None)
-    if isinstance(code, int) and code > 0 and not isinstance(exc, socket.gaierror):
-        return os.strerror(code)  # asyncio sets strerror to "Connect call failed (...)"
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
 def interpret(
     status: int | None, raw: bytes | None, elapsed_ms: int = 0, location: str | None = None
 ) -> SoapResponse:
     """Classify one HTTP answer: a redirect, a SOAP fault, an HTTP error, not SOAP, or a response."""
     assert status is not None and raw is not None
     if 300 <= status < 400:
-        where = _host(location) if location else "no Location given"
         raise HttpStatusError(
-            f"HTTP {status}: a redirect to {where}, not followed",
+            f"HTTP {status}: a redirect {_redirect_target(location)}, not followed",
             "bokade never follows redirects (a certificate and a personnummer go to base_url "
             "only): point base_url at the platform's endpoint itself.",
         )
@@ -491,6 +386,7 @@ def interpret(
             ) from None
         raise exc from None
     envelope = child(tree, SOAP_ENV, "Envelope")
+    _one_each(envelope)
     body = child(envelope, SOAP_ENV, "Body")
     if envelope is None or body is None:
         if status >= 400:
@@ -510,6 +406,27 @@ def interpret(
     if status >= 400:
         raise HttpStatusError(f"HTTP {status} with a SOAP body but no fault", _http_hint(status))
     return SoapResponse(child(envelope, SOAP_ENV, "Header"), body, status, elapsed_ms)
+
+
+def _redirect_target(location: str | None) -> str:
+    if not location:
+        return "to no Location given"
+    where = host(location)
+    if where == INVALID_URL:
+        return "with an invalid Location"
+    return "to a path on the same server" if where == NO_HOST else f"to {where}"
+
+
+def _one_each(envelope: Node) -> None:
+    """SOAP 1.1 gives an envelope one Header at most and one Body: reading only the first of
+    two would drop the second's records without a word, so such an answer is refused."""
+    for part in ("Header", "Body"):
+        found = children(envelope, SOAP_ENV, part)
+        if len(found) > 1:
+            raise InvalidResponse(
+                f"the SOAP envelope holds {len(found)} {part} elements; SOAP 1.1 allows one",
+                "The producer or platform sent a broken answer; report it with the correlation id.",
+            )
 
 
 def _http_hint(status: int) -> str:

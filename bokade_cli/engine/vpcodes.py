@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-# NOTE: the platform puts the code first in faultstring ("VP004 No Logical Adress found ...").
 _HINTS = {
     "VP001": "The request used a RIV version the platform does not support for this contract.",
     "VP002": "The platform found no consumer HSA-id in the client certificate; check the certificate's serialNumber.",
@@ -23,12 +22,19 @@ _HINTS = {
     "VP015": "The platform refused the call (VP015, RIV TA Tjänsteplattform 1.8); contact the platform with the correlation id.",
 }
 
-_CODE = re.compile(r"\bVP0(0[1-9]|1[0-5])\b")
+# NOTE: the platform builds its faultstring as code, space, text (VpSemanticErrorCodeEnum.VP013
+# + " Sender NOT on ConsumerList:..."); a code anywhere else is in a producer's own text.
+_CODE = re.compile(r"\s*(VP0(?:0[1-9]|1[0-5]))\b")
 
 
 def vp_code(faultstring: str) -> str | None:
-    match = _CODE.search(faultstring)
-    return match.group(0) if match else None
+    """The platform's VP code, only where the platform writes it: first in the faultstring.
+
+    A producer's fault that mentions one ("incident ref VP007-4711") is the producer's fault:
+    reading it as the platform's would send the user to order a TAK authorisation.
+    """
+    match = _CODE.match(faultstring)
+    return match.group(1) if match else None
 
 
 def fault_hint(faultstring: str) -> str:
