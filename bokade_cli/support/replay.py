@@ -18,13 +18,13 @@ from typing import Any, get_args
 
 from bokade_cli import clock
 from bokade_cli.contracts import CONTRACTS
+from bokade_cli.controls import has_unsafe
 from bokade_cli.engine.answer import Answer, read_answer
 from bokade_cli.engine.run import CALL3, call_result, calls_for_logic, unique_relations
 from bokade_cli.errors import InputError, InvalidResponse
 from bokade_cli.hsa import hsa_key
 from bokade_cli.inputs import read_input
 from bokade_cli.models import CallResult, Logic, Outcome
-from bokade_cli.output.privacy import has_unsafe
 from bokade_cli.support.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
 from bokade_cli.xmlparse import parse_xml
 
