@@ -75,7 +75,7 @@ RAW_FORBIDDEN = ("\x9b", "\u202e", "\u200b", "\u2028", "\u0085", "\x1b", "\x7f")
 def _normalised(text: str) -> str:
     """An independent normaliser: NFKC, visible escapes and invisible characters dropped,
     every Unicode digit as ASCII, separators between digits removed."""
-    text = re.sub(r"\\[uU][0-9a-fA-F]{4,8}|\\x[0-9a-fA-F]{2}", "", text)
+    text = re.sub(r"\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}|\\x[0-9a-fA-F]{2}", "", text)
     text = re.sub(r"<!--.*?-->|<!\[CDATA\[|\]\]>", "", html.unescape(text), flags=re.S)
     out = []
     for char in unicodedata.normalize("NFKC", text):
