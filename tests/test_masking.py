@@ -407,7 +407,12 @@ def test_dumps_escapes_line_separators_and_astral_tags() -> None:
         ("<x>ok.", 120, True, "<x>ok."),  # no digit: nothing to drop
         # Bytes a decoder could not read, and NULs of UTF-16 read as UTF-8, hide nothing.
         ("19121212\ufffd1212 x", 120, False, "19121212-**** x"),
-        ("1\x009\x001\x002\x001\x002\x001\x002\x001\x002\x001\x002\x00 x", 120, False, "19121212-****\\u0000 x"),
+        (
+            "1\x009\x001\x002\x001\x002\x001\x002\x001\x002\x001\x002\x00 x",
+            120,
+            False,
+            "19121212-****\\u0000 x",
+        ),
         ("a\u202eb\n::x", 120, False, "a\\u202eb\\n::x"),  # then neutralised
     ],
 )
