@@ -10,6 +10,7 @@ stores the reader accepts.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # (first, last) code points. C0 controls are listed apart: json.dumps escapes them itself.
 C0 = ((0x00, 0x1F),)
@@ -44,3 +45,35 @@ _UNSAFE = re.compile(f"[{UNSAFE_CLASS}]")
 def has_unsafe(text: str) -> bool:
     """Whether `text` holds such a character (the usual text is printable ASCII: no regex)."""
     return not (text.isascii() and text.isprintable()) and _UNSAFE.search(text) is not None
+
+
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_KINDS = (
+    "a line break",
+    "a tab",
+    "a space",
+    "a control character",
+    "bytes that are not UTF-8",
+    "an invisible character",
+)
+
+
+def kinds_of(text: str) -> list[str]:
+    """What kinds of white space and unprintable characters `text` holds, as words for an
+    error message ("a line break", "a control character", ...), in a fixed order: an error
+    says what is wrong without echoing such a character (or the rest of the input)."""
+    found = set()
+    for char in text:
+        if char in _LINE_BREAKS:
+            found.add("a line break")
+        elif char == "\t":
+            found.add("a tab")
+        elif char.isspace():
+            found.add("a space")
+        elif unicodedata.category(char) == "Cc":
+            found.add("a control character")
+        elif unicodedata.category(char) == "Cs":  # how Python reads argv bytes it cannot decode
+            found.add("bytes that are not UTF-8")
+        elif not char.isprintable():
+            found.add("an invisible character")
+    return [kind for kind in _KINDS if kind in found]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from bokade_cli.controls import kinds_of
 from bokade_cli.errors import InvalidPersonnummer
 
 PERSONNUMMER_OID = "1.2.752.129.2.1.3.1"
@@ -86,18 +87,23 @@ def _describe_shape_error(text: str) -> str:
     """Say what is wrong with the shape without echoing the (possibly real) number."""
     if not text:
         return "personnummer is empty"
-    if any(char.isspace() for char in text):
-        return f"personnummer contains a space; {_FORMS}"
     odd = sorted({char for char in text if char not in "0123456789-+"})
+    # A line break, a control character or an undecodable byte is named, never echoed.
+    named = kinds_of("".join(odd))
     if any(char.isdigit() for char in odd):
-        return f"personnummer contains non-ASCII digits; {_FORMS}"
-    if odd:
-        shown = ", ".join(repr(char) for char in odd)
-        return f"personnummer contains {shown}; {_FORMS}"
+        named.append("non-ASCII digits")
+    # A printable character is shown as repr() shows it: 'a', '_'.
+    named += [repr(c) for c in odd if c.isprintable() and not c.isspace() and not c.isdigit()]
+    if named:
+        return f"personnummer contains {_and(named)}; {_FORMS}"
     digit_count = sum(char in "0123456789" for char in text)
     if digit_count in (10, 12):
         return f"personnummer has a '-' or '+' in the wrong place; {_FORMS}"
     return f"personnummer has {digit_count} digits; {_FORMS}"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _resolve_century(yy: int, month: int, day: int, plus: bool, today: date) -> int:

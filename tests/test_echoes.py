@@ -6,6 +6,7 @@ may hold someone else's number, so the boundary masks any personnummer-shaped nu
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -89,3 +90,21 @@ def test_a_relations_file_line_holding_a_number_is_masked_in_the_error(
     assert code == 2, output
     assert "relations.txt, line 2" in output
     _assert_masked(output)
+
+
+@pytest.mark.parametrize(
+    ("argument", "said"),
+    [
+        ("19121212\n1212", "a line break"),
+        ("1912\x1b[2J12121212", "a control character, 'J' and '['"),
+        (os.fsdecode(b"19121212\xff1212"), "bytes that are not UTF-8"),  # as argv decodes them
+        ("19121212 1212", "a space"),
+    ],
+)
+def test_a_bad_personnummer_says_what_is_wrong_without_echoing_it(argument: str, said: str) -> None:
+    code, output = _run("collect", argument, "--base-url", "http://127.0.0.1:9")
+    assert code == 2, output
+    assert output.splitlines()[0] == (
+        f"Error: personnummer contains {said}; expected 12 digits, YYYYMMDD-NNNN or YYMMDD-NNNN"
+    )
+    assert "\x1b" not in output and "\udcff" not in output and "\\udcff" not in output
