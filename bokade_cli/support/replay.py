@@ -208,9 +208,16 @@ def _rebuild(entry: dict[str, Any]) -> CallResult:
 
 def captured_now(document: dict[str, Any]) -> datetime:
     """The live run's `now`, so a replay judges exactly as the run did."""
+    shown = _short(document["now"])
     try:
-        return clock.now_instant(clock.parse_iso(document["now"]))
+        parsed = clock.parse_iso(document["now"])
     except (ValueError, TypeError):
+        raise InputError(f"the capture's now {shown} is not an ISO 8601 time", _HINT) from None
+    try:
+        return clock.now_instant(parsed)
+    except ValueError:  # a valid time, yet it or 3 years after it is beyond what rules judge
         raise InputError(
-            f"the capture's now {_short(document['now'])} is not an ISO 8601 time", _HINT
+            f"the capture's now {shown} is out of range (it or 3 years after it falls outside "
+            "the years the rules can handle)",
+            _HINT,
         ) from None
