@@ -246,6 +246,14 @@ def test_str_repr_and_format_are_masked() -> None:
     assert "1212121212" not in repr([pnr, {"p": pnr}])
 
 
+@pytest.mark.parametrize("text", ["19121212-1212", "191212721219", "121212+1212"])
+def test_a_number_masks_itself_as_the_boundary_masks_it(text: str) -> None:
+    """Personnummer.masked (str, repr, errors) writes the very form the Masker writes."""
+    pnr = _ok(text)
+    assert pnr.written == f"{pnr.digits[:8]}-{pnr.digits[8:]}"
+    assert Masker([pnr.digits]).mask(pnr.written) == pnr.masked == str(pnr)
+
+
 def test_mask_text_replaces_every_written_form() -> None:
     pnr = _ok("19121212-1212")
     text = (
