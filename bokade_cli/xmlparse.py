@@ -214,9 +214,9 @@ def serialise(tree: dict[str, Node], change: Callable[[str], str]) -> str:
 
     def name(key_: str) -> str:
         ns, local = split_key(key_)
-        # A masked name must still be an XML name; and XML names may hold ZWNJ and ZWJ,
-        # which a capture never holds raw (a name cannot hold a reference): "_" instead.
-        local = _ESCAPED.sub("_", change(local).replace("*", "X"))
+        # A masked name must still be an XML name. (No name holds a character of the unsafe
+        # set: expat refuses every one of them in names, so names need no escaping.)
+        local = change(local).replace("*", "X")
         if not ns:
             return local
         prefix = prefixes.setdefault(change(ns), f"ns{len(prefixes)}")

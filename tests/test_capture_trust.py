@@ -225,3 +225,18 @@ def test_a_capture_of_hostile_text_replays_as_the_live_run(tmp_path: Path) -> No
     replayed = CliRunner().invoke(app, ["replay", str(path), "-f", "json"])
     assert replayed.exit_code == 3, replayed.output
     assert json.loads(replayed.stdout) == json.loads(live.stdout)
+
+
+def test_no_name_in_an_answer_can_hold_a_character_a_capture_escapes() -> None:
+    """serialise escapes texts and attribute values, not names: expat must refuse all of them."""
+    from bokade_cli.controls import C0, INVISIBLE
+    from bokade_cli.errors import InvalidResponse
+    from bokade_cli.xmlparse import parse_xml
+
+    for lo, hi in C0 + INVISIBLE:
+        for code in range(lo, hi + 1):
+            if 0xD800 <= code <= 0xDFFF:
+                continue  # not encodable as UTF-8 at all
+            for xml in (f"<a{chr(code)}b/>", f"<a x{chr(code)}y='1'/>"):
+                with pytest.raises(InvalidResponse):
+                    parse_xml(xml.encode())
