@@ -3,10 +3,13 @@
 A capture holds no form of the number (SPEC §7): each answer is stored as the parsed document,
 which the output boundary writes back with every text, attribute, namespace and name masked;
 an answer that could not be parsed is not stored at all, only its size, digest and a masked
-one-line excerpt, and its outcome. This module only gathers the values, raw: masking and
-neutralising happen in the boundary (Output.write_capture), masking first. Besides the exchanges it keeps what an Exchange alone cannot give back: each call's
-outcome, message, hint and times, the skipped call2 entries, each call2's position in the
-relation list (the records' sort key) and the list itself. `replay` reads it back.
+one-line excerpt, and its outcome. Besides the exchanges it keeps what an Exchange alone
+cannot give back: each call's outcome, message, hint and times, the skipped call2 entries,
+each call2's position in the relation list (the records' sort key) and the list itself.
+`replay` reads it back.
+
+This module only gathers the values, raw: masking and neutralising happen in the output
+boundary (Output.write_capture), masking first.
 """
 
 from __future__ import annotations
