@@ -197,6 +197,9 @@ def test_an_unparsable_answer_leaves_no_part_of_the_number_in_the_capture(
         # Masked numbers aside, no run of six or more digits: nothing that could be a number in part.
         rest = _digits(excerpt.replace("19121212-****", ""))
         assert not re.search(r"[0-9]{6}", rest), excerpt
+    replayed = CliRunner().invoke(app, ["replay", str(path), "-f", "json"])
+    assert replayed.exit_code == 3, replayed.output
+    assert json.loads(replayed.stdout) == json.loads(result.stdout)
 
 
 # --- a capture bokade wrote, its replay accepts -----------------------------------------------
