@@ -13,6 +13,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+from bokade_cli.controls import kinds_of
 from bokade_cli.errors import InputError
 from bokade_cli.hsa import FORMS, is_hsa_id
 from bokade_cli.inputs import display_name, parse_toml, read_input
@@ -36,8 +37,8 @@ def check_relation(value: object, where: str) -> str:
         problem = "a list of several entries on one line"
     elif _looks_like_personnummer(entry):
         problem = "a personnummer (not shown), not an HSA-id"
-    elif any(c.isspace() for c in entry):
-        problem = f"{_short(entry)} holds a space"
+    elif kinds_of(entry):  # shown escaped by repr(), and named: "holds a line break"
+        problem = f"{_short(entry)} holds {' and '.join(kinds_of(entry))}"
     else:
         problem = f"{_short(entry)} is not {FORMS}"
     return _refuse(where, problem)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
 
 import xmltodict
 
+from bokade_cli.controls import UNSAFE_CLASS
 from bokade_cli.errors import InvalidResponse
 
 SEP = "|"  # never valid inside a namespace URI or a local name, unlike ":"
@@ -186,42 +188,21 @@ def element_names(node: Node) -> list[str]:
     return [k for k in node if not k.startswith(("@", "#"))]
 
 
-# Characters written as character references when a tree is written back: they are legal XML
-# text but must never sit raw in a capture (SPEC §7); a reference reads back as the same value.
-_AS_REFERENCE = {
-    code
-    for lo, hi in (
-        (0x00, 0x1F),
-        (0x7F, 0x9F),
-        (0x200B, 0x200F),
-        (0x2028, 0x202E),
-        (0x2060, 0x206F),
-        (0x061C, 0x061C),
-        (0x180E, 0x180E),
-        (0xFEFF, 0xFEFF),
-        (0xFFF9, 0xFFFB),
-    )  # fmt: skip
-    for code in range(lo, hi + 1)
-}
+# Characters written as character references when a tree is written back: legal XML text that
+# must never sit raw in a capture (SPEC §7); a reference reads back as the same value. The set
+# is the one the output boundary escapes and replay refuses raw (bokade_cli.controls).
+_ESCAPED = re.compile(f"[&<>{UNSAFE_CLASS}]")
+_ESCAPED_IN_QUOTES = re.compile(f'[&<>"{UNSAFE_CLASS}]')
+_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def _reference(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or f"&#x{ord(char):X};"
 
 
 def _escape(value: str, quote: bool = False) -> str:
-    out = []
-    for char in value:
-        code = ord(char)
-        if char == "&":
-            out.append("&amp;")
-        elif char == "<":
-            out.append("&lt;")
-        elif char == ">":
-            out.append("&gt;")
-        elif quote and char == '"':
-            out.append("&quot;")
-        elif code in _AS_REFERENCE:
-            out.append(f"&#x{code:X};")
-        else:
-            out.append(char)
-    return "".join(out)
+    return (_ESCAPED_IN_QUOTES if quote else _ESCAPED).sub(_reference, value)
 
 
 def serialise(tree: dict[str, Node], change: Callable[[str], str]) -> str:
@@ -233,7 +214,9 @@ def serialise(tree: dict[str, Node], change: Callable[[str], str]) -> str:
 
     def name(key_: str) -> str:
         ns, local = split_key(key_)
-        local = change(local).replace("*", "X")  # a masked name must still be an XML name
+        # A masked name must still be an XML name. (No name holds a character of the unsafe
+        # set: expat refuses every one of them in names, so names need no escaping.)
+        local = change(local).replace("*", "X")
         if not ns:
             return local
         prefix = prefixes.setdefault(change(ns), f"ns{len(prefixes)}")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from bokade_cli.cli import app
 from tests.support_sim import CLINIC_RELATIONS, PNR, PNR_FORMS, invoke, relation_args, serving
 
 
@@ -206,3 +207,25 @@ def test_a_hand_edited_clear_label_is_masked_on_replay(tmp_path: Path) -> None:
     path = _mutated_capture(tmp_path, lambda d: d.update(subject_of_care="199505050501"))
     result = CliRunner().invoke(app, ["replay", str(path), "-f", "json"])
     assert json.loads(result.stdout)["subject_of_care"] == "19950505-****"
+
+
+_BEYOND = "(it or 3 years after it falls outside the years the rules can handle)"
+
+
+@pytest.mark.parametrize(
+    ("now", "said"),
+    [
+        ("9999-12-31T23:59:59+00:00", f"'9999-12-31T23:59:59+00:00' is out of range {_BEYOND}"),
+        ("9998-06-01T12:00:00", f"'9998-06-01T12:00:00' is out of range {_BEYOND}"),  # + 3 years
+        ("2026-13-01T12:00:00", "'2026-13-01T12:00:00' is not an ISO 8601 time"),
+    ],
+)
+def test_a_capture_now_out_of_range_is_said_to_be_so(tmp_path: Path, now: str, said: str) -> None:
+    capture = tmp_path / "c.json"
+    document = {"format": "bokade-capture", "format_version": 2, "subject_of_care": "19121212-****"}
+    document |= {"logic": "current", "now": now, "relations": [], "calls": []}
+    capture.write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(app, ["replay", str(capture)])
+    assert result.exit_code == 2, result.output
+    first = result.stderr.splitlines()[0]
+    assert first == f"Error: {capture}: key 'now': the capture's now {said}"

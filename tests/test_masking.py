@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bokade_cli.output.privacy import Masker, dumps, escape_json, neutralise
+from bokade_cli.output.privacy import Masker, dumps, escape_json, excerpt, neutralise
 
 PNR = "191212121212"  # Skatteverket's test number "Tolvan"
 SAMORDNING = "191212721213"  # day 12 + 60; masking does not check the Luhn digit
@@ -24,17 +25,29 @@ SEPARATORS = [
 SCRIPTS = [0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xE50, 0x1810, 0xFF10, 0x1D7CE, 0x1D7D8]
 SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u202e", "\u2066"]
+# Drawn as nothing too, though not format characters: variation selectors, the combining
+# grapheme joiner and other marks, fillers, the braille blank, tags, controls (NUL is what
+# UTF-16 read as UTF-8 puts between digits), a lone surrogate (an undecodable byte).
+HIDDEN = [
+    "\ufe0f", "\ufe00", "\U000e0100", "\u034f", "\u0301", "\u20dd", "\u3164", "\u115f",
+    "\u1160", "\uffa0", "\u2800", "\U000e0041", "\x00", "\x01", "\x1b", "\x7f", "\udcff",
+]  # fmt: skip
+_BLANKS = "\u115f\u1160\u3164\uffa0\u2800"
 
 
 def _normalised(text: str) -> str:
-    """An independent view of what a reader sees: digits in ASCII, separators and Cf gone."""
+    """An independent view of what a reader sees: digits in ASCII, letters, the mask's stars;
+    anything drawn as nothing, and every separator (what is no letter or digit), gone."""
     out = []
-    for char in unicodedata.normalize("NFKC", text):
+    for char in text:
         category = unicodedata.category(char)
-        if category == "Nd":
-            out.append(str(unicodedata.decimal(char)))
-        elif category not in ("Cf", "Pd") and not char.isspace() and char not in "+\u2212":
-            out.append(char)
+        if category in ("Cf", "Mn", "Me", "Cc", "Cs") or char in _BLANKS or ord(char) >= 0xE0000:
+            continue
+        for part in unicodedata.normalize("NFKC", char):
+            if unicodedata.category(part) == "Nd":
+                out.append(str(unicodedata.decimal(part)))
+            elif part.isalnum() or part == "*":
+                out.append(part)
     return "".join(out)
 
 
@@ -82,6 +95,41 @@ def test_superscript_and_zero_width_split_forms_are_masked() -> None:
         "1\u200b9121212\u2060-\u200d1212",
     ):
         assert not _leaks(masker.mask(text))
+
+
+@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_number_with_hidden_characters_between_its_digits_is_masked(hidden: str) -> None:
+    for digits in (PNR, PNR[2:], "191212721212"):
+        everywhere = hidden.join(digits)
+        between_parts = f"{digits[:-4]}{hidden}-{hidden}{digits[-4:]}"
+        for written in (everywhere, between_parts, f"{hidden}{digits}{hidden}"):
+            text = f"Patient {written} saknas"
+            assert _leaks(text)
+            for masker in (Masker([PNR]), Masker([PNR], generic=True), Masker(generic=True)):
+                masked = masker.mask(text)
+                assert not _leaks(masked), (masker, masked)
+                assert masked.startswith("Patient ") and masked.endswith(" saknas")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nr 1912.12.12-1212.", "nr 19121212-****."),
+        ("nr 121212/1212", "nr 19121212-****"),
+        ("nr 19121212 -- -1212", "nr 19121212-****"),
+        ("nr 19121212 - - - - - 1212", "nr 19121212-****"),
+        ("nr (121212) 1212", "nr (19121212-****"),
+        ("nr 1912_12_12:1212", "nr 19121212-****"),
+        ("nr 19121212\ufffd1212", "nr 19121212-****"),  # NBSP in windows-1252, read as UTF-8
+        ("nr 19121212 \ufffd\ufffd 1212", "nr 19121212-****"),
+        ("nr 19121212, tel 1212", "nr 19121212, tel 1212"),  # a word between: not the number
+        ("2026-12-01T10:00:00+01:00 SE2321000016-A001 1212", None),
+    ],
+)
+def test_the_citizens_own_number_is_masked_whatever_separates_its_parts(
+    text: str, expected: str | None
+) -> None:
+    assert Masker([PNR]).mask(text) == (text if expected is None else expected)
 
 
 @pytest.mark.parametrize(
@@ -153,6 +201,31 @@ def test_property_text_without_the_number_is_unchanged(text: str) -> None:
         assert Masker([SAMORDNING]).mask(text) == text
 
 
+@st.composite
+def _hidden_anywhere(draw: st.DrawFn) -> str:
+    """A form of the number with hidden characters (any number of them) between any digits."""
+    text = draw(_written())
+    out = []
+    for char in text:
+        out.append(char)
+        if char.isdigit():
+            out.append("".join(draw(st.lists(st.sampled_from(HIDDEN + INVISIBLE), max_size=2))))
+    return "".join(out)
+
+
+@settings(max_examples=500)
+@given(
+    before=st.text(alphabet=st.characters(exclude_categories=["Nd", "No"])),
+    form=_hidden_anywhere(),
+    generic=st.booleans(),
+)
+def test_property_hidden_characters_anywhere_do_not_unmask(
+    before: str, form: str, generic: bool
+) -> None:
+    masked = Masker([PNR], generic=generic).mask(before + form + " x")
+    assert not _leaks(masked), masked
+
+
 @given(st.text(alphabet=st.characters(exclude_categories=["Nd", "No"])))
 def test_property_text_without_digits_is_unchanged(text: str) -> None:
     assert Masker([PNR], generic=True).mask(text) == text
@@ -171,6 +244,15 @@ def test_property_text_without_digits_is_unchanged(text: str) -> None:
         ("81347", "81347"),
         ("1234567890123456", "1234567890123456"),
         ("ref 20191212121212", "ref 20191212121212"),
+        # Dots and slashes too, at most three separators; dates, times and ids are no numbers.
+        ("1947.03.23-9873", "19470323-****"),
+        ("470323/9873", "470323-****"),
+        ("19470323 - 9873", "19470323-****"),
+        ("2026-12-01", "2026-12-01"),
+        ("2026-12-01T10:00:00+01:00", "2026-12-01T10:00:00+01:00"),
+        ("2026-12-01 10:00", "2026-12-01 10:00"),
+        ("1.12.12 and 12/12/2026", "1.12.12 and 12/12/2026"),
+        ("SE2321000016-A001, SE162321000016-1234", "SE2321000016-A001, SE162321000016-1234"),
     ],
 )
 def test_generic_masking(text: str, expected: str) -> None:
@@ -242,6 +324,25 @@ def test_neutralise_escapes(char: str, escaped: str) -> None:
     assert neutralise(f"a{char}b") == f"a{escaped}b"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fel ##[error]boom", "fel #\\u0023[error]boom"),
+        ("###[x", "##\\u0023[x"),
+        ("##\u200b[x", "##\\u200b[x"),  # an escape already breaks it
+        ("# [x] ## x #[", "# [x] ## x #["),
+    ],
+)
+def test_neutralise_escapes_the_legacy_workflow_command(text: str, expected: str) -> None:
+    """GitHub Actions reads "##[command]" anywhere in a line, not only at its start."""
+    assert neutralise(text) == expected
+
+
+def test_json_writes_the_legacy_workflow_command_escaped_yet_the_same_value() -> None:
+    out = dumps({"m": "x ##[error]y"})
+    assert "##[" not in out and json.loads(out) == {"m": "x ##[error]y"}
+
+
 def test_neutralise_folds_a_workflow_command_into_one_line() -> None:
     out = neutralise("\n::error file=x::boom\r\n::set-output")
     assert out.splitlines() == [out]
@@ -258,6 +359,7 @@ def test_property_neutralised_text_is_one_visible_line(text: str) -> None:
     out = neutralise(text)
     assert not any(_forbidden(char) for char in out)
     assert len(out.splitlines()) <= 1
+    assert "##[" not in out
 
 
 _JSON = st.recursive(
@@ -284,3 +386,54 @@ def test_dumps_escapes_line_separators_and_astral_tags() -> None:
     assert json.loads(out) == {"a": "x\u2028y\u202e\U000e0041\ud800", "b": "åäö\n"}
     assert escape_json(json.dumps(["\x85"], ensure_ascii=False)) == '["\\u0085"]'
     assert dumps([1, {"k": "\u2029"}], indent=2).splitlines()[-3] == '    "k": "\\u2029"'
+
+
+# --- excerpts: masked before they are cut, never a number in part -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "cut", "expected"),
+    [
+        ("<x>patient 19121212-1212 ok</x>", 120, False, "<x>patient 19121212-**** ok</x>"),
+        # The number across the limit: masked whole first, so only its masked start shows.
+        ("<x>patient 19121212-1212 ok", 17, False, "<x>patient"),
+        ("<x>patient 19121212-1212 ok", 22, False, "<x>patient 19121212-**"),
+        # The text stops before the answer does: a number cut there is dropped, not shown in part.
+        ("<x>patient 1912121212", 120, True, "<x>patient"),
+        ("<x>patient 19121212.12", 120, True, "<x>patient"),
+        ("<x>patient 1912\u200b1212-12", 120, True, "<x>patient"),
+        ("<x>id 19121212-1212 ok 77", 120, True, "<x>id 19121212-**** ok"),
+        ("<x>patient 19121212-1212", 120, True, "<x>patient 19121212-****"),  # masked: kept
+        ("<x>ok.", 120, True, "<x>ok."),  # no digit: nothing to drop
+        # Bytes a decoder could not read, and NULs of UTF-16 read as UTF-8, hide nothing.
+        ("19121212\ufffd1212 x", 120, False, "19121212-**** x"),
+        (
+            "1\x009\x001\x002\x001\x002\x001\x002\x001\x002\x001\x002\x00 x",
+            120,
+            False,
+            "19121212-****\\u0000 x",
+        ),
+        ("a\u202eb\n::x", 120, False, "a\\u202eb\\n::x"),  # then neutralised
+    ],
+)
+def test_excerpt(text: str, limit: int, cut: bool, expected: str) -> None:
+    assert excerpt(text, Masker([PNR]), limit, cut=cut) == expected
+
+
+@settings(max_examples=300)
+@given(
+    before=st.text(alphabet="ab <>-/.", max_size=40),
+    form=_hidden_anywhere(),
+    limit=st.integers(min_value=1, max_value=80),
+    cut=st.booleans(),
+)
+def test_property_an_excerpt_never_shows_part_of_the_number(
+    before: str, form: str, limit: int, cut: bool
+) -> None:
+    """Wherever the cut falls, no digit of the serial shows beside the date: only the masked
+    form (or the start of it) holds the date."""
+    text = before + form
+    for end in range(len(text) + 1) if cut else [len(text)]:
+        shown = excerpt(text[:end], Masker([PNR]), limit, cut=cut or end < len(text))
+        rest = _normalised(re.sub(r"(19)?1212[17]2-\**", "", shown.replace("\\", " ")))
+        assert not any(digits[:7] in rest for digits in SECRETS), shown

@@ -214,6 +214,13 @@ def test_birth_number_000_is_never_issued() -> None:
         ("19121212--1212", "personnummer has a '-' or '+' in the wrong place"),
         ("1212121212-", "personnummer has a '-' or '+' in the wrong place"),
         ("١٩١٢١٢١٢١٢١٢", "personnummer contains non-ASCII digits"),
+        # Said as what it is, never "a space", and never echoed raw.
+        ("19121212\n1212", "personnummer contains a line break;"),
+        ("19121212\u20281212", "personnummer contains a line break;"),
+        ("19121212\t1212", "personnummer contains a tab;"),
+        ("1912\x1b[2J12121212", "personnummer contains a control character, 'J' and '[';"),
+        ("19121212\udcff\udcfe1212", "personnummer contains bytes that are not UTF-8;"),
+        ("19121212\x00 1212", "personnummer contains a space and a control character;"),
     ],
 )
 def test_shape_errors(text: str, detail: str) -> None:
@@ -224,6 +231,7 @@ def test_shape_errors(text: str, detail: str) -> None:
         message.endswith("expected 12 digits, YYYYMMDD-NNNN or YYMMDD-NNNN") or text.strip() == ""
     )
     assert "1212121212" not in message
+    assert message.isprintable()
 
 
 # --- masking ------------------------------------------------------------------------------
@@ -236,6 +244,14 @@ def test_str_repr_and_format_are_masked() -> None:
     assert "1212121212" not in repr(pnr)
     assert "19121212-****" in repr(pnr)
     assert "1212121212" not in repr([pnr, {"p": pnr}])
+
+
+@pytest.mark.parametrize("text", ["19121212-1212", "191212721219", "121212+1212"])
+def test_a_number_masks_itself_as_the_boundary_masks_it(text: str) -> None:
+    """Personnummer.masked (str, repr, errors) writes the very form the Masker writes."""
+    pnr = _ok(text)
+    assert pnr.written == f"{pnr.digits[:8]}-{pnr.digits[8:]}"
+    assert Masker([pnr.digits]).mask(pnr.written) == pnr.masked == str(pnr)
 
 
 def test_mask_text_replaces_every_written_form() -> None:

@@ -130,7 +130,9 @@ def smoke(
         report = run_smoke(request, RunObserver(out))
         instant = clock.now_instant()
         moment = clock.local(instant)
-        view = View("smoke", smoke_document(report, strict, clock.iso(instant)), verbose=verbose)
+        document = smoke_document(report, strict, clock.iso(instant))
+        # The profile's name, its base_url and the configuration step echo the config file.
+        view = View("smoke", document, echoes=("profile", "base_url", "steps"), verbose=verbose)
         out.emit(view)
         if junit is not None:
             out.write_private(

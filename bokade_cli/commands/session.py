@@ -44,7 +44,7 @@ class Run:
     @property
     def subject_of_care(self) -> str:
         """The number as reports write it; the output boundary masks it (unless --unmask)."""
-        return self.pnr.shown(True)
+        return self.pnr.written
 
 
 class RunObserver(Observer):

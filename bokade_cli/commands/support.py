@@ -34,6 +34,8 @@ from bokade_cli.errors import InputError, UsageError
 ECHO_SUBJECT: tuple[str, ...] = (
     "subject_of_care",
 )  # a capture's subject: masked with any serial of its date
+# explain writes the question back (--booking-id, --facility): argv may hold anyone's number.
+ECHO_QUESTION = ("question", "query", "findings")
 EXPLAIN_EXAMPLES = examples(
     "bokade explain 19121212-1212 --relations relations.txt --booking-id 81347",
     "bokade explain 19121212-1212 -r SE2321000016-F003 --facility SE2321000016-F003 --start 2026-12-01",
@@ -118,7 +120,8 @@ def explain(
         if capture is not None:
             refuse_beside_capture(personnummer, base_url=base_url, relation=relation, relations=relations_file, save_capture=save_capture)  # fmt: skip
             case = load_case(out, capture, now)
-            result, relations, echoes = case.judged("current"), case.relations, ECHO_SUBJECT
+            result, relations = case.judged("current"), case.relations
+            echoes = ECHO_SUBJECT + ECHO_QUESTION
         else:
             run = prepare_run(
                 _needed(personnummer),
@@ -131,7 +134,8 @@ def explain(
                 relations_file=relations_file,
                 save_capture=save_capture,
             )
-            result, relations, echoes = collect_result(run, "current", out), run.relations, ()
+            result, relations = collect_result(run, "current", out), run.relations
+            echoes = ECHO_QUESTION
         explanation = explain_result(result, relations, query)
         document = explanation_document(explanation)
         out.emit(View("explain", document, echoes=echoes, verbose=verbose))
@@ -331,7 +335,8 @@ def relations_explain(
                 ) from None
         relations = relations_from_events(load_events(file), day)
         document = relations_document(relations, display_name(file), day)
-        out.emit(View("relations", document, echoes=("file",)))
+        # All of it comes from the file (names, notes, its path): any number in it is masked.
+        out.emit(View("relations", document, echoes=tuple(document)))
 
 
 def register(app: typer.Typer) -> None:

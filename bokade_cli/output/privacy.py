@@ -8,7 +8,9 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["Masker", "dumps", "escape_json", "has_unsafe", "neutralise"]
+from bokade_cli.controls import INVISIBLE_CLASS, UNSAFE_CLASS
+
+__all__ = ["Masker", "dumps", "escape_json", "excerpt", "neutralise"]
 
 # Micro benchmark (CPython 3.11, one number, generic=False, per call):
 #   short ASCII text without the serial       0.1 µs  (isascii + one `in`, no regex, no allocation)
@@ -20,39 +22,63 @@ __all__ = ["Masker", "dumps", "escape_json", "has_unsafe", "neutralise"]
 
 _MASK = "-****"
 _ANY_SERIAL = "????"  # a birth date to mask with whatever serial follows it (a replay's subject)
-# Between the parts people write hyphens, pluses, spaces or dashes, sometimes several
-# ("121212 - 1212"). The normalised text writes every such character as "-", so this one
-# class serves an ASCII text as it is and a normalised text alike.
-_SEP = r"[-+\s]{0,3}"
-# Any personnummer shape with a plausible month and day (61-91: samordningsnummer). HSA-ids
-# and organisation numbers have a "month" of 20 or more, and the digit boundaries keep long
-# ids whole, so neither is chopped by a rule meant for echoes of the user's own input.
+# Between the parts of the citizen's own number anything that is no letter or digit counts as
+# a separator, however many: "19121212 -- -1212", "1912.12.12-1212", "121212/1212" and
+# "(121212) 1212" are all the number, and its exact digits keep other numbers out. The
+# normalised text writes every Unicode dash and space as "-", so this one class serves an
+# ASCII text as it is and a normalised text alike.
+_SEP = r"[\W_]*"
+# Any personnummer shape with a plausible month and day (61-91: samordningsnummer), for
+# echoes of local input. Its separators are the usual ones, at most three: a wider rule would
+# take dates and times ("2026-12-01 10:00") for numbers. HSA-ids and organisation numbers
+# have a "month" of 20 or more, and the digit boundaries keep long ids whole, so neither is
+# chopped by this rule.
+_GENERIC_SEP = r"[-+\s./]{0,3}"
 _GENERIC = (
-    rf"(?<![0-9])(?:[0-9]{{2}})?[0-9]{{2}}{_SEP}(?:0[1-9]|1[0-2]){_SEP}"
-    rf"(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01]){_SEP}[0-9]{{4}}(?![0-9])"
+    rf"(?<![0-9])(?:[0-9]{{2}})?[0-9]{{2}}{_GENERIC_SEP}(?:0[1-9]|1[0-2]){_GENERIC_SEP}"
+    rf"(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01]){_GENERIC_SEP}[0-9]{{4}}(?![0-9])"
 )
 _DIGIT = re.compile(r"\d")  # category Nd, any script
 _NOT_ASCII_DIGIT = re.compile(r"[^0-9]")
-_DASHES = "+\u2212"  # the minus sign is Sm, not Pd, yet people type it as a hyphen
+# ASCII controls that are not white space: a number split by one is still the number, but
+# the ASCII fast path reads it as text, so such a text takes the normalising path.
+_ASCII_HIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+# Separators besides Pd and spaces: the minus sign is Sm, yet people type it as a hyphen;
+# U+FFFD is what a decoder writes for a byte it could not read (an NBSP in windows-1252, say).
+_DASHES = "+\u2212\ufffd"
 
-# Characters that must never reach an output raw: they move the cursor, hide text, reorder
-# it (bidi overrides, "Trojan Source"), or end a line that a CI system then reads as a
-# command. Lone surrogates are added because writing one as UTF-8 raises, and no data may
-# crash a run. C0 controls are escaped by json.dumps already, so JSON needs only the rest.
-_INVISIBLE = (
-    "\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-    "\ud800-\udfff\ufeff\ufff9-\ufffb\U000e0000-\U000e007f"
-)
-_UNSAFE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
-_JSON_UNSAFE = re.compile(f"[{_INVISIBLE}]")
+# Drawn as nothing, yet not format characters (Cf): the default-ignorable fillers and the
+# braille blank. With combining marks (Mn, Me) and controls they vanish from the matcher's
+# view, so "1947\u034f0323\u31649873" is still the number.
+_IGNORABLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_IGNORABLE_RANGES = ((0xFFF0, 0xFFF8), (0xE0000, 0xE0FFF))  # unassigned default-ignorables
+_HIDDEN_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cs"})
+
+# Characters that must never reach an output raw (bokade_cli.controls says why). C0 controls
+# are escaped by json.dumps already, so JSON needs only the rest.
+_UNSAFE = re.compile(f"[{UNSAFE_CLASS}]")
+_JSON_UNSAFE = re.compile(f"[{INVISIBLE_CLASS}]")
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# GitHub Actions' older command syntax: "##[error]text" anywhere in a line is a command. The
+# second "#" is written as an escape, in text and (losslessly) in JSON strings alike.
+_LEGACY_COMMAND = re.compile(r"(?<=#)#(?=\[)")
+_COMMAND_ESCAPE = "\\u0023"
 
 
 @lru_cache(maxsize=4096)
 def _normal(char: str) -> str:
     """One character as the matcher sees it: ASCII digits, "-" for separators, "" if invisible."""
-    if unicodedata.category(char) == "Cf":
-        return ""  # zero-width space, bidi marks, soft hyphen: a number split by one is still it
+    category = unicodedata.category(char)
+    code = ord(char)
+    if (
+        category in _HIDDEN_CATEGORIES
+        or (category == "Cc" and not char.isspace())
+        or char in _IGNORABLE
+        or any(lo <= code <= hi for lo, hi in _IGNORABLE_RANGES)
+    ):
+        # Zero-width space, bidi marks, soft hyphen, variation selectors, combining accents,
+        # NUL (UTF-16 read as UTF-8): a number split by one is still the number.
+        return ""
     out = []
     for part in unicodedata.normalize("NFKC", char):  # full-width, superscript, circled digits
         value = unicodedata.decimal(part, None)
@@ -139,7 +165,7 @@ class Masker:
     def mask(self, text: str) -> str:
         if not self._active:
             return text
-        if text.isascii():
+        if text.isascii() and (text.isprintable() or not _ASCII_HIDDEN.search(text)):
             if not self._generic and self._serials:
                 for serial in self._serials:
                     if serial in text:
@@ -148,7 +174,8 @@ class Masker:
                     return text
             return self._pattern().sub(self._replace, text)
         # NOTE: NFKC of the whole text can differ from the per-character view only in how
-        # letters compose, never in its digits, so this check is safe before the slow path.
+        # letters and marks compose, never in its digits, so this check is safe before the
+        # slow path.
         digits = _DIGIT.findall(unicodedata.normalize("NFKC", text))
         if len(digits) < 10:
             return text
@@ -217,10 +244,47 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def neutralise(text: str) -> str:
-    """`text` with controls and invisible characters shown as escapes, so it stays one visible line."""
-    if text.isascii() and text.isprintable():  # the usual answer, without a regex
+    """`text` with controls and invisible characters shown as escapes, so it stays one visible
+    line, and with no "##[" that a CI log reads as a command."""
+    if not (text.isascii() and text.isprintable()):  # the usual answer needs no regex
+        text = _UNSAFE.sub(_visible, text)
+    return _no_legacy_command(text)
+
+
+def _no_legacy_command(text: str) -> str:
+    if "##[" not in text:
         return text
-    return _UNSAFE.sub(_visible, text)
+    return _LEGACY_COMMAND.sub(lambda _match: _COMMAND_ESCAPE, text)
+
+
+def excerpt(text: str, masker: Masker, limit: int, *, cut: bool) -> str:
+    """One line of at most `limit` characters from the start of `text`: masked first, then cut,
+    then neutralised.
+
+    A number is never left in part where the text is cut (at `limit`, and at the end of `text`
+    when `cut` says the source goes on): a trailing run that holds a digit and could be part
+    of a number (digits, separators, invisible characters; a masked number ends in "*") is
+    dropped, whatever its length; the excerpt only shows what kind of answer it was.
+    """
+    masked = masker.mask(text)
+    if cut:
+        masked = _without_number_tail(masked)
+    if len(masked) > limit:
+        masked = _without_number_tail(masked[:limit])
+    return neutralise(masked)
+
+
+def _without_number_tail(text: str) -> str:
+    end = len(text)
+    while end and _may_be_in_a_number(text[end - 1]):
+        end -= 1
+    tail = "".join(_normal(char) for char in text[end:])
+    return text[:end] if any(char.isdigit() for char in tail) else text
+
+
+def _may_be_in_a_number(char: str) -> bool:
+    """A digit, or what the matcher lets stand between a number's parts (not the mask's "*")."""
+    return all(part.isdigit() or not (part.isalnum() or part == "*") for part in _normal(char))
 
 
 def _json_escape(match: re.Match[str]) -> str:
@@ -235,16 +299,12 @@ def escape_json(dumped: str) -> str:
     """Text from json.dumps(ensure_ascii=False) with the characters it leaves raw escaped.
 
     Correct on the whole text: outside strings JSON holds only ASCII punctuation and
-    whitespace, so every such character is inside a string, where `\\uXXXX` means the same.
+    whitespace, so every such character (and every "##[") is inside a string, where
+    `\\uXXXX` means the same.
     """
-    return _JSON_UNSAFE.sub(_json_escape, dumped)
+    return _no_legacy_command(_JSON_UNSAFE.sub(_json_escape, dumped))
 
 
 def dumps(value: object, *, indent: int | None = None) -> str:
     """json.dumps for output: readable UTF-8, yet nothing that ends a line or hides text."""
     return escape_json(json.dumps(value, ensure_ascii=False, indent=indent))
-
-
-def has_unsafe(text: str) -> bool:
-    """Whether `text` holds a character neutralise() would escape (controls, bidi, invisible)."""
-    return not (text.isascii() and text.isprintable()) and _UNSAFE.search(text) is not None

@@ -18,13 +18,13 @@ from typing import Any, get_args
 
 from bokade_cli import clock
 from bokade_cli.contracts import CONTRACTS
+from bokade_cli.controls import has_unsafe
 from bokade_cli.engine.answer import Answer, read_answer
 from bokade_cli.engine.run import CALL3, call_result, calls_for_logic, unique_relations
 from bokade_cli.errors import InputError, InvalidResponse
 from bokade_cli.hsa import hsa_key
 from bokade_cli.inputs import read_input
 from bokade_cli.models import CallResult, Logic, Outcome
-from bokade_cli.output.privacy import has_unsafe
 from bokade_cli.support.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
 from bokade_cli.xmlparse import parse_xml
 
@@ -208,9 +208,16 @@ def _rebuild(entry: dict[str, Any]) -> CallResult:
 
 def captured_now(document: dict[str, Any]) -> datetime:
     """The live run's `now`, so a replay judges exactly as the run did."""
+    shown = _short(document["now"])
     try:
-        return clock.now_instant(clock.parse_iso(document["now"]))
+        parsed = clock.parse_iso(document["now"])
     except (ValueError, TypeError):
+        raise InputError(f"the capture's now {shown} is not an ISO 8601 time", _HINT) from None
+    try:
+        return clock.now_instant(parsed)
+    except ValueError:  # a valid time, yet it or 3 years after it is beyond what rules judge
         raise InputError(
-            f"the capture's now {_short(document['now'])} is not an ISO 8601 time", _HINT
+            f"the capture's now {shown} is out of range (it or 3 years after it falls outside "
+            "the years the rules can handle)",
+            _HINT,
         ) from None

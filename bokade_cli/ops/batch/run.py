@@ -187,7 +187,7 @@ async def run_case(case: Case, engine: Engine, now: datetime) -> CaseResult:
     digits, subject = None, "(invalid)"
     try:
         pnr = parse_personnummer(case.personnummer)
-        digits, subject = pnr.digits, pnr.shown(True)
+        digits, subject = pnr.digits, pnr.written
         today = clock.local(now).date()
         calls = await engine.run(
             Subject(pnr.digits, pnr.type_oid), case.relations, case.logic, today

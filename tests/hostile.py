@@ -1,0 +1,60 @@
+"""A hostile platform on loopback: real HTTP, answers of any bytes and headers, by contract.
+
+pytest-httpx cannot send what a broken or hostile server sends (a Location header with C1
+controls, a body in UTF-16); this one can, so the tests exercise the real transport.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# (contract, logical address) -> (status, extra headers, body)
+Reply = tuple[int, dict[str, str], bytes]
+Answer = Callable[[str, str], Reply]
+
+_CONTRACTS = (
+    ("GetCareContactsResponder:3", "GetCareContacts/3"),
+    ("GetCareContactsResponder:2", "GetCareContacts/2"),
+    ("GetSubjectOfCareScheduleResponder", "GetSubjectOfCareSchedule"),
+)
+
+
+def _contract(body: str) -> str:
+    return next((name for marker, name in _CONTRACTS if marker in body), "unknown")
+
+
+@contextmanager
+def hostile_server(answer: Answer) -> Iterator[str]:
+    """Serve `answer(contract, logical_address)` on 127.0.0.1; yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length).decode("utf-8", "replace")
+            found = re.search(r"LogicalAddress[^>]*>([^<]*)<", body)
+            status, headers, data = answer(_contract(body), found.group(1) if found else "")
+            self.send_response(status)
+            headers = {"Content-Type": "text/xml; charset=UTF-8", **headers}
+            for name, value in headers.items():
+                self.send_header(name, value)  # latin-1: a C1 control goes out as one byte
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
