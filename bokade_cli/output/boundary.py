@@ -120,20 +120,30 @@ class Output:
         return neutralise(self.mask(text, echo))
 
     def masked(
-        self, document: Document, numbers: tuple[str, ...] = (), echoes: tuple[str, ...] = ()
+        self,
+        document: Document,
+        numbers: tuple[str, ...] = (),
+        echoes: tuple[str, ...] = (),
+        *,
+        then: Callable[[str], str] | None = None,
     ) -> Document:
         """`document` with every string masked: the run's numbers and `numbers` (a batch case's
-        own), and in the `echoes` keys (local input written back) any personnummer-shaped number."""
+        own), and in the `echoes` keys (local input written back) any personnummer-shaped number.
+        `then` is applied to each masked string in the same walk (neutralising, for humans)."""
         if numbers:
             mine = [*self.numbers, *numbers]
             masker = Masker(mine, dates=self.dates, enabled=not self.unmask)
             echo = Masker(mine, dates=self.dates, generic=True, enabled=not self.unmask)
         else:
             masker, echo = self._masker, self._echo_masker
-        doc: Document = walk(document, masker.mask)
+
+        def change(mask: Callable[[str], str]) -> Callable[[str], str]:
+            return mask if then is None else lambda text: then(mask(text))
+
+        doc: Document = walk(document, change(masker.mask))
         for key in echoes:
             if key in document:
-                doc[key] = walk(document[key], echo.mask)
+                doc[key] = walk(document[key], change(echo.mask))
         return doc
 
     def anonymous(self, value: Any) -> Any:
@@ -143,9 +153,8 @@ class Output:
 
     def safe(self, view: View, fmt: Format | None = None) -> Document:
         """The view's document masked, and neutralised unless it becomes JSON."""
-        doc = self.masked(view.document, echoes=view.echoes)
         human = (fmt or self.fmt) not in MACHINE
-        return walk(doc, neutralise) if human else doc
+        return self.masked(view.document, echoes=view.echoes, then=neutralise if human else None)
 
     # --- data --------------------------------------------------------------------------------
 
