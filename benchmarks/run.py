@@ -51,7 +51,8 @@ SUBJECT = Subject(PNR, "1.2.752.129.2.1.3.1")
 # (BOKADE_BENCH_PYTHON=/path/to/other/venv/bin/python) for before/after figures of the parts
 # measured as whole processes (collection, compare, start-up).
 SIMULATOR = [sys.executable, "-m", "bokade_cli"]
-BOKADE = [os.environ.get("BOKADE_BENCH_PYTHON", sys.executable), "-m", "bokade_cli"]
+# -P: the installation's own bokade_cli, never the one in the current folder.
+BOKADE = [os.environ.get("BOKADE_BENCH_PYTHON", sys.executable), "-P", "-m", "bokade_cli"]
 RESULTS: list[tuple[str, str, str, bool | None]] = []
 QUICK = "--quick" in sys.argv  # quick figures are too small to judge: verdicts shown, not claimed
 ENV = {**os.environ, "NO_COLOR": "1"}
@@ -93,7 +94,7 @@ def wall(argv: list[str]) -> float:
     done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 3):
-        raise RuntimeError(f"{' '.join(argv[2:5])} exited {done.returncode}")
+        raise RuntimeError(f"{' '.join(argv[3:6])} exited {done.returncode}")
     return elapsed
 
 
@@ -346,7 +347,7 @@ def bench_memory(quick: bool, folder: Path) -> None:
             )
             started = time.perf_counter()
             done = subprocess.run(
-                [BOKADE[0], "-c", script],
+                [BOKADE[0], "-P", "-c", script],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
