@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from bokade_cli.clock import now_instant
@@ -38,6 +36,9 @@ from bokade_cli.output.batchview import facility_documents, render_facilities, r
 from bokade_cli.output.boundary import Output
 from bokade_cli.output.console import make_console
 from bokade_cli.output.privacy import dumps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scenarios import simulator  # noqa: E402
 
 BOKADE = [sys.executable, "-m", "bokade_cli"]
 FACILITIES = 200  # I: indexed, R: relation-only, C: care-contacts-only, F: failing in call1
@@ -141,25 +142,6 @@ def write_batch(folder: Path, numbers: list[str]) -> Path:
     path = folder / "facilities-batch.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-@contextmanager
-def simulator(scenario: Path) -> Iterator[str]:
-    process = subprocess.Popen(
-        [*BOKADE, "simulator", "serve", "--port", "0", "--scenario", str(scenario)],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        banner = process.stderr.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", banner)
-        if not match:
-            raise RuntimeError(f"the simulator did not start: {banner}")
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def in_process(

@@ -18,19 +18,17 @@ import io
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scenarios import Case, collection_cases, write_scenario  # noqa: E402
+from scenarios import Case, collection_cases, simulator, write_scenario  # noqa: E402
 
 from bokade_cli.clock import local, now_instant  # noqa: E402
 from bokade_cli.config import Profile  # noqa: E402
@@ -50,7 +48,6 @@ SUBJECT = Subject(PNR, "1.2.752.129.2.1.3.1")
 # The simulator is always this checkout's; the measured commands may be another installation's
 # (BOKADE_BENCH_PYTHON=/path/to/other/venv/bin/python) for before/after figures of the parts
 # measured as whole processes (collection, compare, start-up).
-SIMULATOR = [sys.executable, "-m", "bokade_cli"]
 # -P: the installation's own bokade_cli, never the one in the current folder.
 BOKADE = [os.environ.get("BOKADE_BENCH_PYTHON", sys.executable), "-P", "-m", "bokade_cli"]
 RESULTS: list[tuple[str, str, str, bool | None]] = []
@@ -64,28 +61,6 @@ def report(name: str, value: str, target: str, ok: bool | None) -> None:
         verdict = f"({verdict.lower()})"
     RESULTS.append((name, value, target, ok))
     print(f"  {name:<66} {value:>10}   target {target:<8} {verdict}", flush=True)
-
-
-@contextmanager
-def simulator(scenario_file: Path) -> Iterator[str]:
-    """`bokade simulator serve` in a child process; yields its base URL."""
-    process = subprocess.Popen(
-        [*SIMULATOR, "simulator", "serve", "--port", "0", "--scenario", str(scenario_file)],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=ENV,
-    )
-    try:
-        assert process.stderr is not None
-        banner = process.stderr.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", banner)
-        if not match:
-            raise RuntimeError(f"the simulator did not start: {banner}")
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def wall(argv: list[str]) -> float:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,3 +132,26 @@ def _producer(hsa_id: str, latency: int, contracts: str) -> list[str]:
         f'contracts = ["{contracts}"]',
         f"latency_ms = {latency}",
     ]
+
+
+@contextmanager
+def simulator(scenario_file: Path) -> Iterator[str]:
+    """`bokade simulator serve` (this checkout's) in a child process; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bokade_cli", "simulator", "serve", "--port", "0"]
+        + ["--scenario", str(scenario_file)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)", banner)
+        if not match:
+            raise RuntimeError(f"the simulator did not start: {banner}")
+        yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from bokade_cli.models import CALL_PRIORITY
 from bokade_cli.output.layout import Cell, Column, Line, cell, hanging, name, print_fitted
+from bokade_cli.output.reporting import failures
 
 Document = dict[str, Any]
 
@@ -193,23 +194,6 @@ def render_stats(doc: Document, console: Console) -> None:
         )
 
 
-def _failures(doc: Document) -> list[str]:
-    """Failed calls first, then failed (or unknown) sources."""
-    found = [
-        f"{c['call']} {c['logical_address']} {c['outcome']}"
-        for c in doc["calls"]
-        if c["outcome"] not in ("ok", "skipped")
-    ]
-    for c in doc["calls"]:
-        for s in c["sources"]:
-            if s["status"] not in ("DataFromSource", "DataFromCache") or not s["logical_address"]:
-                found.append(
-                    f"{c['call']} source {s['logical_address'] or '(no logicalAddress)'} "
-                    f"{s['status'] or '(status unknown)'}"
-                )
-    return found
-
-
 def _summary_text(doc: Document) -> Text:
     counts = doc["summary"]
     text = Text(
@@ -217,7 +201,7 @@ def _summary_text(doc: Document) -> Text:
         f"duplicate {counts['duplicate']}, filtered {counts['filtered']}. "
     )
     failed_calls = sum(1 for c in doc["calls"] if c["outcome"] not in ("ok", "skipped"))
-    failed_sources = len(_failures(doc)) - failed_calls
+    failed_sources = len(failures(doc)) - failed_calls
     if doc["complete"]:
         text.append("Complete.", style="green")
     else:
@@ -229,7 +213,7 @@ def _summary_text(doc: Document) -> Text:
 
 
 def _complete_line(doc: Document, console: Console) -> None:
-    failed = _failures(doc)
+    failed = failures(doc)
     if failed:
         console.print(Text("Incomplete: " + "; ".join(failed) + ".", style="red"))
     else:
