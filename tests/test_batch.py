@@ -69,6 +69,7 @@ def _lines(stdout: str) -> dict[str, dict[str, Any]]:
     return {d["case"]: d for d in docs}
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_failing_and_slow_producers_and_a_bad_number_in_one_run(
     runner: CliRunner, server: RunningServer, tmp_path: Path
 ) -> None:
@@ -156,6 +157,7 @@ def test_unmet_expectations_are_each_named(
     ("citizen", "relations", "code"),
     [(PNR, '["SE2321000016-D001"]', 0), (SLOW, "[]", 3), (FAILING, '["SE2321000016-F001"]', 3)],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_exit_code_is_3_when_all_passed_but_a_source_failed(
     runner: CliRunner,
     server: RunningServer,
@@ -168,6 +170,7 @@ def test_exit_code_is_3_when_all_passed_but_a_source_failed(
     assert result.exit_code == code, result.output
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_exit_code_4_when_nothing_answered(runner: CliRunner, tmp_path: Path) -> None:
     import socket
 
@@ -180,6 +183,7 @@ def test_exit_code_4_when_nothing_answered(runner: CliRunner, tmp_path: Path) ->
     assert result.exit_code == 4, result.output
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_table_on_stdout_and_plain_progress_lines_when_not_a_terminal(
     runner: CliRunner, server: RunningServer, tmp_path: Path
 ) -> None:
@@ -221,6 +225,7 @@ def _stderr_on_a_terminal(argv: list[str]) -> tuple[int, str]:
     return process.wait(timeout=60), b"".join(chunks).decode("utf-8")
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_progress_bar_only_on_a_terminal(
     runner: CliRunner, server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -343,6 +348,7 @@ def test_no_base_url_is_a_configuration_error_and_a_bad_junit_path_fails_first(
     assert server.simulator.requests.count() == before  # nothing ran
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_personnummer_file_defaults_and_relative_paths(
     runner: CliRunner, server: RunningServer, tmp_path: Path
 ) -> None:
@@ -360,6 +366,7 @@ def test_personnummer_file_defaults_and_relative_paths(
     assert slow["unmet"] == ["booking D-1 is not shown (not_received)"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_sample_batch_file_passes_against_the_demo_scenario(runner: CliRunner) -> None:
     simulator = Simulator(load_scenario("demo"), datetime.fromisoformat(NOW))
     with serve_in_thread(simulator) as demo:

@@ -33,6 +33,7 @@ def _timeless(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "table"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_replay_gives_the_output_of_the_live_run(clinic: str, tmp_path: Path, fmt: str) -> None:
     capture = tmp_path / "case.json"
     live = _collect(clinic, capture, fmt=fmt)
@@ -45,6 +46,7 @@ def test_replay_gives_the_output_of_the_live_run(clinic: str, tmp_path: Path, fm
     assert live.doc is None or live.doc["summary"]["received"] == 7
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_capture_holds_no_clear_personnummer(clinic: str, tmp_path: Path) -> None:
     capture = tmp_path / "case.json"
     live = _collect(clinic, capture, "--unmask")
@@ -62,6 +64,7 @@ def test_a_capture_holds_no_clear_personnummer(clinic: str, tmp_path: Path) -> N
     assert all(c["exchange"] is None for c in skipped)  # ... and two call2 entries never sent
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_replay_reads_the_captured_answers_again(clinic: str, tmp_path: Path) -> None:
     """A capture edited (or a parser changed) gives a different replay: nothing is cached."""
     capture = tmp_path / "case.json"
@@ -74,6 +77,7 @@ def test_replay_reads_the_captured_answers_again(clinic: str, tmp_path: Path) ->
     assert "R-9" in ids and "R-1" not in ids
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_timeout_keeps_its_outcome_and_message(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("BOKADE_TIMEOUT_S", "0.3")
     capture = tmp_path / "case.json"
@@ -99,6 +103,7 @@ def test_a_compare_capture_replays_every_logic(clinic: str, tmp_path: Path) -> N
         assert _timeless(replayed.doc) == _timeless(live.doc), logic
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_legacy_replay_of_a_current_capture_says_what_was_not_called(
     clinic: str, tmp_path: Path
 ) -> None:
@@ -111,6 +116,7 @@ def test_legacy_replay_of_a_current_capture_says_what_was_not_called(
     assert calls["SE2321000016-R003"]["outcome"] == "ok"
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_explain_captures_the_collection_it_explains(clinic: str, tmp_path: Path) -> None:
     capture = tmp_path / "case.json"
     relations = relation_args(CLINIC_RELATIONS)
@@ -120,6 +126,7 @@ def test_explain_captures_the_collection_it_explains(clinic: str, tmp_path: Path
     assert explained.doc["appointments"] == [r1]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_demo_captures_too(tmp_path: Path) -> None:
     capture = tmp_path / "demo.json"
     live = invoke("demo", "--save-capture", str(capture), now=None)
@@ -191,6 +198,7 @@ def _mutated_capture(tmp_path: Path, change: Any) -> Path:
         (lambda d: d.update(relations=[1, 2]), "relations"),
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_broken_capture_is_an_input_error_naming_the_key(
     tmp_path: Path, change: Any, key: str
 ) -> None:
@@ -201,6 +209,7 @@ def test_a_broken_capture_is_an_input_error_naming_the_key(
     assert key in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_hand_edited_clear_label_is_masked_on_replay(tmp_path: Path) -> None:
     from bokade_cli.cli import app
 

@@ -112,6 +112,7 @@ def _split_fault(splitter: str) -> Any:
 
 
 @pytest.mark.parametrize("splitter", SPLITTERS, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_number_split_by_an_invisible_character_is_masked_in_output_and_capture(
     tmp_path: Path, splitter: str
 ) -> None:
@@ -180,6 +181,7 @@ def _refused_answers(pad: int) -> Any:
 
 
 @pytest.mark.parametrize("shift", range(0, 21, 3))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_an_unparsable_answer_leaves_no_part_of_the_number_in_the_capture(
     tmp_path: Path, shift: int
 ) -> None:
@@ -217,6 +219,7 @@ def _hostile_text_answers(contract: str, address: str) -> Reply:
     return 200, {}, _empty(contract)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_capture_of_hostile_text_replays_as_the_live_run(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     with hostile_server(_hostile_text_answers) as url:

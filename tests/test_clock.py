@@ -252,6 +252,7 @@ def test_naive_is_stockholm_and_aware_keeps_its_instant() -> None:
 
 
 @given(nows_near_changes)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_replayed_now_judges_like_the_live_one(now: datetime) -> None:
     live = now_instant(now)
     replayed = now_instant(parse_iso(iso(live)))

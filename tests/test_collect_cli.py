@@ -467,6 +467,7 @@ def test_collect_uses_the_profile_and_relations_file(
     )
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_producer_quoting_the_number_is_masked_in_every_output(
     platform: Any, collect: Any
 ) -> None:
@@ -543,6 +544,7 @@ def test_an_unknown_xml_encoding_is_invalid_response_not_a_bug(platform: Any, co
         ("http://127.0.0.1:9", False, None),
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_plain_http_is_warned_about_unless_it_is_loopback(
     runner: Any, tmp_path: Any, base_url: str, tls: bool, warned: str | None
 ) -> None:

@@ -27,6 +27,7 @@ def _rows(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["booking_id"] or a["document_id"]: a for a in doc["appointments"]}
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_each_booked_time_per_logic_with_the_reason_it_is_missing(clinic: str) -> None:
     result = _compare(clinic)
     assert result.exit_code == 3, result.output
@@ -54,6 +55,7 @@ def test_each_booked_time_per_logic_with_the_reason_it_is_missing(clinic: str) -
     assert set(MISSING_CODES) >= {x["code"] for x in result.doc["lost_under_target"]}
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_current_logic_in_compare_is_the_collect_run(clinic: str) -> None:
     """The derived current logic shows what `collect` shows, and the same per-call figures."""
     compared = _compare(clinic).doc
@@ -81,6 +83,7 @@ def test_compare_when_call1_fails_loses_everything_under_target() -> None:
     assert row["missing"]["target"]["code"] == "call1_failed"
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_table_lists_what_target_loses_and_the_statistics(clinic: str) -> None:
     result = _compare(clinic, fmt="table")
     assert result.exit_code == 3

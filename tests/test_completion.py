@@ -126,6 +126,7 @@ def test_a_broken_config_completes_nothing_and_says_nothing(user_config: Path) -
     assert result.exit_code == 0 and result.stdout.strip() == "" and result.stderr == ""
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_scenarios_formats_logics_and_commands() -> None:
     assert bash("bokade demo --scenario one-of") == [
         name for name in list_scenarios() if name.startswith("one-of")
@@ -144,6 +145,7 @@ BASH = shutil.which("bash")
 
 
 @pytest.mark.skipif(BASH is None, reason="no bash")
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_bash_itself_completes_a_profile(user_config: Path, tmp_path: Path) -> None:
     """The installed script, sourced by a real bash, asking the real `bokade` (a subprocess)."""
     bokade = Path(sys.executable).parent / "bokade"

@@ -59,6 +59,7 @@ def _relations(count: int) -> list[str]:
     return [arg for n in range(count) for arg in ("-r", _facility(n))]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_queue_time_is_reported_apart_and_the_platform_never_sees_more_than_the_pool(
     tmp_path: Path,
 ) -> None:

@@ -64,6 +64,7 @@ def _plain(draw_on: object) -> str:
         )
     )
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_drawn_table_is_the_rich_table_it_replaces(shape: tuple) -> None:
     rows, justify, width = shape
     columns = [

@@ -50,6 +50,7 @@ def test_relations_explain_masks_names_and_notes_from_the_file(tmp_path: Path, f
     _assert_masked(output)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_smoke_masks_a_number_in_the_profile_name(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     name = f"fall-{OTHER}"
@@ -67,6 +68,7 @@ def base_url() -> object:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_explain_masks_a_number_given_as_the_booking_id(base_url: str, fmt: str) -> None:
     code, output = _run(
         "explain", PNR, "--base-url", base_url, "--booking-id", "470323-9873", "--format", fmt

@@ -230,6 +230,7 @@ def test_a_missing_approval_is_explained_as_missing(platform: Any) -> None:
         ("tidbokad", None, "shown"),  # a code that is text is read as text
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_v3_status_rules(platform: Any, code: str | None, text: str | None, verdict: str) -> None:
     item = contact("SE2321000016-C001", "20261201100000", "D", status=code, status_text=text)
     _answer_scheduling(platform, [])

@@ -167,6 +167,7 @@ def servers() -> Iterator[dict[str, str]]:
 
 
 @pytest.mark.parametrize("case", CASES)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_findings(servers: dict[str, str], case: str) -> None:
     scenario, question, relations, answer, code, codes = CASES[case]
     result = invoke(
@@ -225,6 +226,7 @@ def test_an_unread_element_about_the_booking_is_a_finding(platform: Any) -> None
     assert "careContactStatus?" in findings["unread_element"]  # the likely meaning is named
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_lost_appointment_is_explained_in_words(servers: dict[str, str]) -> None:
     result = invoke(
         "explain", PNR, "--base-url", servers["clinic"], *relation_args(CLINIC_RELATIONS),
@@ -239,6 +241,7 @@ def test_the_lost_appointment_is_explained_in_words(servers: dict[str, str]) -> 
     assert result.doc["query"] == {"booking_id": None, "facility": F002, "start": None}
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_filtered_names_the_rule_and_the_offending_value(servers: dict[str, str]) -> None:
     result = invoke("explain", PNR, "--base-url", servers["clinic"], "--booking-id", "A-FAR")
     filtered = result.doc["findings"][0]
@@ -248,6 +251,7 @@ def test_filtered_names_the_rule_and_the_offending_value(servers: dict[str, str]
     assert "the limit is 2029-11-26 12:00" in filtered["message"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_duplicate_names_the_copy_shown_instead(servers: dict[str, str]) -> None:
     result = invoke("explain", PNR, "--base-url", servers["clinic"], *relation_args(CLINIC_RELATIONS), "--booking-id", "A-1")  # fmt: skip
     shown, duplicate = result.doc["appointments"]
@@ -257,6 +261,7 @@ def test_duplicate_names_the_copy_shown_instead(servers: dict[str, str]) -> None
     assert f"{shown['id']} is shown instead" in message
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_relations_file_in_the_events_format_feeds_explain(servers: dict[str, str]) -> None:
     events = str(DATA / "clinic-relations.toml")
     from_file = invoke("explain", PNR, "--base-url", servers["clinic"], "--relations", events, "--facility", F002)  # fmt: skip
@@ -281,6 +286,7 @@ def test_table_output_answers_first_and_masks_the_number(servers: dict[str, str]
     assert all(form not in result.stdout for form in PNR_FORMS)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_nothing_answered_is_exit_4() -> None:
     result = invoke("explain", PNR, "--base-url", "http://127.0.0.1:9", "--booking-id", "X")
     assert result.exit_code == 4, result.output
@@ -294,6 +300,7 @@ def test_nothing_answered_is_exit_4() -> None:
         (["--facility", A001, "--start", "tomorrow"], "--start 'tomorrow'"),
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_bad_question_is_exit_2_with_a_hint(args: list[str], needle: str) -> None:
     result = invoke("explain", PNR, "--base-url", "http://127.0.0.1:9", *args, fmt="table")
     assert result.exit_code == 2

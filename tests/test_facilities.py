@@ -121,6 +121,7 @@ def _table_rows(section: list[str]) -> list[list[str]]:
     ]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_json_facilities_match_the_known_figures_and_conserve_the_shown_total(
     server: RunningServer,
 ) -> None:
@@ -141,6 +142,7 @@ def test_json_facilities_match_the_known_figures_and_conserve_the_shown_total(
     assert doc["target_readiness"] == pytest.approx((16 - lost) / 16) == pytest.approx(0.375)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_csv_rows_match_the_known_figures(server: RunningServer) -> None:
     result = _batch(server, SAMPLE, "-f", "csv")  # csv is the report: no --by-facility needed
     assert result.exit_code == 3, result.output
@@ -153,6 +155,7 @@ def test_csv_rows_match_the_known_figures(server: RunningServer) -> None:
     assert result.stdout.endswith("true,true\n") and "\r" not in result.stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_table_section_json_and_csv_agree(server: RunningServer, tmp_path: Path) -> None:
     table = _batch(server, SAMPLE, "--by-facility")
     assert table.exit_code == 3, table.output
@@ -192,6 +195,7 @@ def test_table_section_json_and_csv_agree(server: RunningServer, tmp_path: Path)
     )
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_jsonl_ends_with_one_facilities_line(server: RunningServer) -> None:
     result = _batch(server, SAMPLE, "--by-facility", "-f", "jsonl")
     assert result.exit_code == 3
@@ -204,6 +208,7 @@ def test_jsonl_ends_with_one_facilities_line(server: RunningServer) -> None:
     assert last["facilities"] == EXPECTED
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_without_the_flag_nothing_changes(server: RunningServer) -> None:
     table = _batch(server, SAMPLE)
     assert "Target readiness by facility" not in table.stdout
@@ -229,6 +234,7 @@ def test_the_first_spelling_of_an_hsa_id_is_kept(server: RunningServer, tmp_path
     assert (r001[0]["shown"], r001[0]["cases"]) == (3, 2)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_target_logic_loses_nothing_and_legacy_knows_no_index(
     server: RunningServer, tmp_path: Path
 ) -> None:
@@ -282,6 +288,7 @@ def _no_number(text: str, where: str) -> None:
             assert form not in text, f"{form} in {where}"
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_no_personnummer_form_in_the_report(server: RunningServer) -> None:
     table = _batch(server, SAMPLE, "--by-facility")
     _no_number("\n".join(_section(table.stdout)), "the table section")
@@ -308,6 +315,7 @@ def _hostile_batch(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_hostile_names_are_masked_neutralised_and_never_formulas(
     hostile: RunningServer, tmp_path: Path
 ) -> None:

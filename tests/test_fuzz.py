@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -97,6 +98,7 @@ def _render(kind: str, document: dict[str, Any], fmt: Format) -> str:
 
 @profile(fast=50)
 @given(run=all_runs(), query=st.sampled_from(["first", "r1", "nothing", "facility"]))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_fuzzed_answers_through_parse_judge_render_explain_compare(
     run: tuple[list[str], list[tuple[str, str, int, bytes]]], query: str
 ) -> None:
@@ -150,6 +152,7 @@ COMMANDS = [
 
 @profile(fast=12)
 @given(run=all_runs(), command=st.sampled_from(COMMANDS))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_fuzzed_answers_through_the_cli(
     platform: Any,
     run: tuple[list[str], list[tuple[str, str, int, bytes]]],
@@ -466,6 +469,7 @@ KINDS = ["config", "batch", "events", "relations", "capture"]
 
 @profile(fast=50)
 @given(data=st.data(), kind=st.sampled_from(KINDS))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_fuzzed_local_inputs_end_with_a_documented_exit_code(
     platform: Any, tmp_path_factory: Any, data: st.DataObject, kind: str
 ) -> None:

@@ -160,6 +160,7 @@ def _records(text: str, start: str) -> list[list[str]]:
 @pytest.mark.parametrize(
     "command", ["collect", "compare", "explain", "batch", "batch-down", "smoke"]
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_on_a_terminal_nothing_is_wider_and_no_identifier_is_broken(
     demo: RunningServer, command: str, columns: int
 ) -> None:
@@ -179,6 +180,7 @@ def test_on_a_terminal_nothing_is_wider_and_no_identifier_is_broken(
 @pytest.mark.parametrize(
     ("command", "start", "count"), [("collect", r"r\d+ ", 30), ("compare", r"a\d+ ", 12)]
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_record_takes_at_most_two_lines(
     demo: RunningServer, command: str, start: str, count: int, columns: int
 ) -> None:
@@ -196,6 +198,7 @@ def test_a_record_takes_at_most_two_lines(
 
 
 @pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_batch_case_is_one_line_and_unmet_expectations_are_listed_whole(
     demo: RunningServer, columns: int
 ) -> None:
@@ -208,6 +211,7 @@ def test_a_batch_case_is_one_line_and_unmet_expectations_are_listed_whole(
 
 
 @pytest.mark.parametrize("command", ["collect", "compare", "explain", "batch-down", "smoke"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_in_a_pipe_nothing_is_wrapped(demo: RunningServer, command: str) -> None:
     _, piped = in_pipe(_commands(demo.base_url)[command])
     lines = piped.splitlines()
@@ -244,6 +248,7 @@ def _config_values(text: str) -> dict[str, str]:
     return values
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_config_show_never_cuts_a_value(tmp_path: Path) -> None:
     url = "https://qa.esb.ntjp.se/vp/a/rather/long/path/for/the/platform/endpoint"
     long_path = tmp_path / ("certificates-" + "x" * 70) / "client.pem"
@@ -264,6 +269,7 @@ def test_config_show_never_cuts_a_value(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_collect_dash_prompts_on_a_terminal_and_reads_the_number(demo: RunningServer) -> None:
     master, slave = pty.openpty()
     process = subprocess.Popen(
@@ -286,6 +292,7 @@ def test_collect_dash_prompts_on_a_terminal_and_reads_the_number(demo: RunningSe
     assert b'"subject_of_care": "19121212-****"' in stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_identifiers_wider_than_the_terminal_fold_but_nothing_overflows(tmp_path: Path) -> None:
     """A hostile producer's 70-character booking id cannot fit 80 columns with the rest: the
     table folds as a last resort, and still nothing is wider than the terminal."""

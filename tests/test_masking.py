@@ -195,6 +195,7 @@ def test_property_no_written_form_survives(before: str, form: str, after: str) -
 
 @settings(max_examples=500)
 @given(st.text() | st.text(alphabet="1279 -+\u2013\u200b٢١٩７x"))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_property_text_without_the_number_is_unchanged(text: str) -> None:
     if not _leaks(text):
         assert Masker([PNR]).mask(text) == text
@@ -219,6 +220,7 @@ def _hidden_anywhere(draw: st.DrawFn) -> str:
     form=_hidden_anywhere(),
     generic=st.booleans(),
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_property_hidden_characters_anywhere_do_not_unmask(
     before: str, form: str, generic: bool
 ) -> None:
@@ -370,6 +372,7 @@ _JSON = st.recursive(
 
 
 @given(_JSON, st.sampled_from([None, 2]))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_property_dumps_round_trips_without_raw_unsafe_characters(
     value: object, indent: int | None
 ) -> None:
@@ -427,6 +430,7 @@ def test_excerpt(text: str, limit: int, cut: bool, expected: str) -> None:
     limit=st.integers(min_value=1, max_value=80),
     cut=st.booleans(),
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_property_an_excerpt_never_shows_part_of_the_number(
     before: str, form: str, limit: int, cut: bool
 ) -> None:

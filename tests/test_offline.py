@@ -52,6 +52,7 @@ def _without_elapsed(text: str) -> str:
     ],
     ids=lambda q: " ".join(q),
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_explain_from_its_capture_is_the_live_json(
     demo: str, tmp_path: Path, question: list[str]
 ) -> None:
@@ -64,6 +65,7 @@ def test_explain_from_its_capture_is_the_live_json(
     assert _without_elapsed(offline.stdout) == _without_elapsed(answered.stdout)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_compare_from_its_capture_is_the_live_json(demo: str, tmp_path: Path) -> None:
     capture = tmp_path / "compare.json"
     answered = run(*live(demo, "compare", "-f", "json", "--save-capture", str(capture)))
@@ -73,6 +75,7 @@ def test_compare_from_its_capture_is_the_live_json(demo: str, tmp_path: Path) ->
     assert _without_elapsed(offline.stdout) == _without_elapsed(answered.stdout)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_explain_from_a_collect_capture_finds_what_live_explain_finds(
     demo: str, tmp_path: Path
 ) -> None:
@@ -86,6 +89,7 @@ def test_explain_from_a_collect_capture_finds_what_live_explain_finds(
         assert offline["answer"] == answered["answer"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_compare_from_a_collect_capture_says_legacy_cannot_be_judged_and_why(
     demo: str, tmp_path: Path
 ) -> None:
@@ -122,6 +126,7 @@ def test_compare_from_a_collect_capture_says_legacy_cannot_be_judged_and_why(
     assert table.stderr.startswith("Warning: the legacy logic is not judged: the capture")
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_collect_capture_with_every_direct_call_judges_legacy(demo: str, tmp_path: Path) -> None:
     # R004 is not in call1's engagement index, so the current run called it directly: the
     # capture holds every call the legacy logic makes.
@@ -137,6 +142,7 @@ def test_a_collect_capture_with_every_direct_call_judges_legacy(demo: str, tmp_p
     ]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_target_capture_judges_only_target(demo: str, tmp_path: Path) -> None:
     capture = tmp_path / "target.json"
     run(*live(demo, "collect", "--logic", "target", "--save-capture", str(capture)))
@@ -197,6 +203,7 @@ def test_neither_a_personnummer_nor_a_capture_is_a_usage_error(command: str) -> 
     assert result.stderr.startswith("Error: give a personnummer (or --capture FILE")
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_explain_from_a_capture_judges_at_another_now(demo: str, tmp_path: Path) -> None:
     capture = tmp_path / "collect.json"
     run(*live(demo, "collect", "--save-capture", str(capture)))
@@ -206,6 +213,7 @@ def test_explain_from_a_capture_judges_at_another_now(demo: str, tmp_path: Path)
     assert later.doc["appointments"][0]["reason"] == "start_passed"
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_capture_from_stdin(demo: str, tmp_path: Path) -> None:
     capture = tmp_path / "collect.json"
     run(*live(demo, "collect", "--save-capture", str(capture)))

@@ -233,6 +233,7 @@ def _check_against_json(families: dict[str, Family], doc: dict[str, Any]) -> Non
     assert abs(stamp[2] - time.time()) < 120
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_smoke_on_the_simulator_in_openmetrics(plain: str) -> None:
     args = ["--base-url", plain, "--pnr", PNR, "--facility", "SE2321000016-R004"]
     metrics = smoke(*args, "--format", "openmetrics")
@@ -319,6 +320,7 @@ def _client_certificate(folder: Path, days: int) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_certificate_days_to_expiry(tmp_path: Path) -> None:
     ca = trustme.CA()
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -126,6 +126,7 @@ def test_no_output_path_shows_the_number_in_clear(base_url: str, tmp_path: Path)
             _clean(path.read_text(encoding="utf-8"), str(path.name))
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_unmask_is_the_one_way_to_see_it(base_url: str) -> None:
     result = CliRunner().invoke(
         app, ["collect", PNR, "--base-url", base_url, "--unmask", "-f", "json"]
@@ -133,6 +134,7 @@ def test_unmask_is_the_one_way_to_see_it(base_url: str) -> None:
     assert '"subject_of_care": "19121212-1212"' in result.stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_capture_stays_masked_even_with_unmask(base_url: str, tmp_path: Path) -> None:
     path = tmp_path / "capture.json"
     args = ["collect", PNR, "--base-url", base_url, "--unmask", "--save-capture", str(path)]
@@ -154,6 +156,7 @@ def test_internal_errors_show_no_locals(monkeypatch: pytest.MonkeyPatch, base_ur
     _clean(result.stdout + result.stderr, "an internal error")
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_facility_report_holds_no_form_of_the_number_even_masked(
     base_url: str, tmp_path: Path
 ) -> None:

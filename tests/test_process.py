@@ -53,6 +53,7 @@ def _run(server: RunningServer, logic: str, observer: Observer) -> tuple[CallRes
 
 
 @pytest.mark.parametrize("logic", ["current", "legacy", "all", "target"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_run_says_once_when_its_first_requests_are_all_out_before_any_answer(
     demo: RunningServer, logic: str
 ) -> None:
@@ -109,6 +110,7 @@ def test_a_command_start_freezes_start_up_and_resumes_collection() -> None:
         gc.unfreeze()
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_console_command_runs_a_collection_end_to_end(demo: RunningServer) -> None:
     """`python -m bokade_cli` goes through process.main: collection held off, then resumed,
     the table written whole and the run's own exit code kept."""

@@ -81,6 +81,7 @@ def _environment_proxies(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.delenv("no_proxy", raising=False)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_environment_proxies_are_never_used(
     plain: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -92,6 +93,7 @@ def test_environment_proxies_are_never_used(
         assert proxy.log.lines == []  # nothing went through the environment's proxy
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_bokade_proxy_forwards_plain_http_with_its_credentials(
     plain: RunningServer, guarded_proxy: RunningProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,6 +109,7 @@ def test_bokade_proxy_forwards_plain_http_with_its_credentials(
     assert set(guarded_proxy.log.auth) == {token}
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_https_goes_through_a_connect_tunnel_and_a_capture_holds_no_credentials(
     https: RunningServer,
     pki: tuple[Path, trustme.CA],
@@ -146,6 +149,7 @@ def test_wrong_credentials_are_a_407_naming_the_proxy_never_the_password(
     assert wrong not in result.stdout + result.stderr
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_proxy_that_is_down_is_named(plain: RunningServer, tmp_path: Path) -> None:
     config = _config(tmp_path, plain.base_url, DEAD)
     result = CliRunner().invoke(app, ["collect", PNR, "--config", str(config), "-f", "table"])
@@ -197,6 +201,7 @@ def test_a_bad_proxy_is_a_configuration_error_naming_file_and_key(
         assert SECRET not in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_smoke_checks_the_tunnel_through_the_proxy(
     https: RunningServer,
     pki: tuple[Path, trustme.CA],
@@ -218,6 +223,7 @@ def test_smoke_checks_the_tunnel_through_the_proxy(
     assert SECRET not in result.output
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_smoke_reports_a_proxy_refusing_the_tunnel(
     https: RunningServer, pki: tuple[Path, trustme.CA], guarded_proxy: RunningProxy, tmp_path: Path
 ) -> None:

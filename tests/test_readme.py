@@ -43,6 +43,7 @@ SETUP = {
     ".venv/bin/mypy",
     ".venv/bin/python benchmarks/run.py",
     ".venv/bin/python benchmarks/run.py --quick",
+    ".venv/bin/python benchmarks/run.py --only compare",
     "bokade --install-completion",  # writes the user's shell start-up file
 }
 PLACEHOLDERS = {"SE2321000016-ABCD": "SE2321000016-R004", "SE2321000016-EFGH": "SE2321000016-A001"}
@@ -327,6 +328,7 @@ def test_every_block_is_one_the_readme_test_knows() -> None:
 
 
 @pytest.mark.parametrize("block", EXAMPLES, ids=lambda b: b.id)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_example_runs(block: Block, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     todo = [c for c in commands(block) if not _is_setup(c)]
     if block.lang == "yaml":
@@ -350,6 +352,7 @@ def test_the_example_profile_is_a_valid_configuration(block: Block, tmp_path: Pa
     assert json.loads(shown.stdout)["base_url"]["value"] == "https://qa.esb.ntjp.se/vp"
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_commands_in_the_demo_sample_config_run(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

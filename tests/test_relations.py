@@ -48,6 +48,7 @@ def _explain(tmp_path: Path, events: list[tuple[str, str, str]], *args: str) -> 
         ([("2024-01-01", "removed_from_start_page"), ("2021-03-02", "added_to_start_page")], False, "removed_from_start_page"),
     ],
 )  # fmt: skip
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_each_rule_of_the_seed(
     tmp_path: Path, events: list[tuple[str, str]], relation: bool, rule: str
 ) -> None:
@@ -98,6 +99,7 @@ def test_table_names_the_rule_and_the_history() -> None:
     assert "2023-01-15 removed_from_start_page → kept" in result.stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_an_events_file_feeds_collect_relations() -> None:
     with serving("clinic") as url:
         events = str(DATA / "clinic-relations.toml")

@@ -179,6 +179,7 @@ def _check_html(text: str, doc: dict[str, Any], kind: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_reports_of_the_demo_have_a_row_per_record_and_every_finding(
     demo: str, tmp_path: Path, case: str, fmt: str
 ) -> None:
@@ -188,6 +189,7 @@ def test_reports_of_the_demo_have_a_row_per_record_and_every_finding(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_demo_and_replay_write_the_same_report(tmp_path: Path, fmt: str) -> None:
     capture = tmp_path / "demo.json"
     live = run("demo", "-f", fmt, "--save-capture", str(capture))
@@ -219,6 +221,7 @@ def test_relations_explain_reports(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_output_file_holds_the_report_and_stdout_the_table(demo: str, tmp_path: Path, fmt: str) -> None:  # fmt: skip
     path = tmp_path / "report"
     result = run("collect", *_live(demo), "-f", fmt, "-o", str(path))
@@ -326,6 +329,7 @@ def _png_pixels(path: Path) -> tuple[int, int, bytes]:
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt install chromium)")
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_chromium_renders_the_page(tmp_path: Path) -> None:
     capture = tmp_path / "demo.json"
     run("demo", "--save-capture", str(capture), "-f", "json")

@@ -119,6 +119,7 @@ def test_huge_values_render_in_every_format(platform: Any, collect: Any, fmt: st
         assert "Summary" in result.stdout or "received" in result.stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_explain_and_compare_survive_huge_values(platform: Any, runner: CliRunner) -> None:
     _huge_answers(platform)
     base = [PNR, "--base-url", BASE_URL, "--now", NOW, "-r", F2]
@@ -207,6 +208,7 @@ def _batch_file(tmp_path: Path, *cases: tuple[str, str]) -> Path:
     return path
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_batch_with_a_hostile_case_writes_junit_and_a_summary_for_both(
     platform: Any, runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -242,6 +244,7 @@ def _junit_suite(path: Path) -> Any:
 
 
 @pytest.mark.parametrize("where", ["judging", "case document"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_bug_in_one_case_fails_that_case_only(
     platform: Any, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
@@ -323,6 +326,7 @@ def _one_error(result: Any, code: int, *needles: str) -> str:
         (DEEP_TABLE, "nesting too deep"),
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_an_unusable_config_file_is_exit_5_naming_file_and_key_in_every_command(
     platform: Any, runner: CliRunner, tmp_path: Path, value: str, why: str
 ) -> None:
@@ -357,6 +361,7 @@ def test_an_unusable_config_file_is_exit_5_naming_file_and_key_in_every_command(
 @pytest.mark.parametrize(
     "url", ["http://[::1", "https://vp.example:99999", "https://vp.example/vp?x=1", "ftp://vp"]
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_an_unusable_base_url_from_a_flag_or_the_environment_is_a_config_error(
     platform: Any, runner: CliRunner, url: str
 ) -> None:
@@ -456,6 +461,7 @@ def test_an_unreadable_local_file_is_one_line_naming_it(
         ("{", "not JSON"),
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_capture_python_cannot_read_is_exit_2(
     runner: CliRunner, tmp_path: Path, text: str, why: str
 ) -> None:
@@ -492,6 +498,7 @@ def _bokade(*args: str, stdout: Any, stdin: Any = None) -> Any:
         ["config", "show", "-f", "json"],
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_stdout_on_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     with open("/dev/full", "w") as full:
         process = _bokade(*args, stdout=full)
@@ -504,6 +511,7 @@ def test_stdout_on_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_batch_on_a_full_disk_still_writes_its_junit_file(tmp_path: Path) -> None:
     from bokade_cli.simulator import Simulator, load_scenario, serve_in_thread
 
@@ -521,6 +529,7 @@ def test_a_batch_on_a_full_disk_still_writes_its_junit_file(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("fmt", ["table", "json"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_closed_pipe_ends_quietly_with_the_runs_own_exit_code(fmt: str) -> None:
     """`bokade demo ... | head -c 100`: the reader goes away; bokade stops writing, says
     nothing and exits with the run's own code (the 1,000 bookings fill any pipe buffer)."""
@@ -588,6 +597,7 @@ def test_oversized_headers_blame_the_platforms_http_layer_not_a_producer(raw: An
     assert "broke off" not in call["message"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_refused_names_the_host_and_port(raw: Any) -> None:
     import socket
 

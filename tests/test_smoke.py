@@ -94,6 +94,7 @@ def test_a_failing_producer_warns_behind_the_aggregator_and_fails_a_direct_call(
     assert FAILING not in junit.read_text() and FAILING not in result.stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_warnings_fail_only_with_strict(runner: CliRunner, server: RunningServer) -> None:
     args = ["--base-url", server.base_url, "--pnr", FAILING]
     assert _smoke(runner, *args).exit_code == 0
@@ -102,6 +103,7 @@ def test_warnings_fail_only_with_strict(runner: CliRunner, server: RunningServer
     assert "FAILED (--strict: warnings count)" in strict.stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_slow_producer_is_a_504_source_and_a_direct_timeout(
     runner: CliRunner, server: RunningServer, tmp_path: Path
 ) -> None:
@@ -118,6 +120,7 @@ def test_a_slow_producer_is_a_504_source_and_a_direct_timeout(
     assert steps["call2"]["hint"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_ping_for_configuration_without_a_route_is_only_a_warning(
     runner: CliRunner, server: RunningServer
 ) -> None:

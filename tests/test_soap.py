@@ -119,6 +119,7 @@ def test_a_gzip_bomb_is_stopped_at_the_decoded_size_cap(
     assert "100,000 bytes" in call1["message"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_slow_answer_times_out_within_the_deadline(
     platform: Any, collect: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +133,7 @@ def test_a_slow_answer_times_out_within_the_deadline(
     assert result.exit_code == 3
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_nothing_listening_is_a_transport_error_for_every_call(runner: Any) -> None:
     from bokade_cli.cli import app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -105,6 +106,7 @@ _records = st.lists(
 
 
 @given(_records)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_figures_always_add_up(rows: list[tuple[CallId, str | None, str, str]]) -> None:
     records = [_slot(call, n, start, b, f) for n, (call, start, b, f) in enumerate(rows)]
     stats = compute_stats(_result(*records))

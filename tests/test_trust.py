@@ -280,6 +280,7 @@ def test_property_generated_forms_are_masked_in_collect_and_its_capture(
     assert_no_number(capture.read_text(encoding="utf-8"), "capture")
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_replay_of_a_hostile_capture_is_the_live_run(platform: Any, tmp_path: Path) -> None:
     hostile_xml_platform(platform, XML_FORMS[2])
     capture = tmp_path / "c.json"
@@ -305,6 +306,7 @@ def test_unmask_shows_the_number_but_the_capture_stays_clean(platform: Any, tmp_
 # --- neutralising -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_untrusted_text_never_drives_a_terminal_or_a_ci_log(platform: Any, tmp_path: Path) -> None:
     hostile_platform(platform, "x", UNTRUSTED)
     outputs = _check_all(tmp_path)

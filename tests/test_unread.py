@@ -277,6 +277,7 @@ def _v3_contact_with(old: str, new: str) -> str:
          "</c:careContactTimePeriod>", "bad_time_format"),
     ],
 )  # fmt: skip
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_doubtful_care_contact_value_keeps_the_record_from_being_shown(
     platform: Any, old: str, new: str, reason: str
 ) -> None:

@@ -59,6 +59,7 @@ def _stable(doc: dict[str, Any]) -> dict[str, Any]:
 # --- booking ids -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_every_booking_id_is_in_the_table_on_its_row(demo: RunningServer) -> None:
     doc = collect(demo, *FLAGS).doc
     table = collect(demo, *FLAGS, fmt="table").stdout
@@ -69,6 +70,7 @@ def test_every_booking_id_is_in_the_table_on_its_row(demo: RunningServer) -> Non
         assert row.group(1) == a["booking_id"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_compare_shows_the_booking_ids_too(demo: RunningServer) -> None:
     args = ("compare", PNR, "--base-url", demo.base_url, "--now", NOW, *FLAGS)
     doc = json.loads(run(*args, "-f", "json").stdout)
@@ -78,6 +80,7 @@ def test_compare_shows_the_booking_ids_too(demo: RunningServer) -> None:
 
 
 @pytest.mark.parametrize("by", ["row", "booking"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_explain_finds_a_booking_by_the_id_in_the_table(demo: RunningServer, by: str) -> None:
     doc = collect(demo, *FLAGS).doc
     target = next(a for a in doc["appointments"] if a["booking_id"] == "R-9002")
@@ -95,6 +98,7 @@ def test_explain_finds_a_booking_by_the_id_in_the_table(demo: RunningServer, by:
 # --- relation input ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_notepad_relations_file_gives_exactly_the_calls_and_verdicts_of_flags(
     demo: RunningServer, tmp_path: Path
 ) -> None:
@@ -116,6 +120,7 @@ def test_a_notepad_relations_file_gives_exactly_the_calls_and_verdicts_of_flags(
     assert call2[RELATIONS[2]]["outcome"] == "ok"
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_bom_before_the_first_address_does_not_defeat_the_call1_exclusion(
     demo: RunningServer, tmp_path: Path
 ) -> None:
@@ -173,6 +178,7 @@ def test_a_comma_separated_line_in_a_file_exits_2_naming_file_and_line(
     assert f"Error: {path}, line 2: a list of several entries on one line" in result.stderr
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_relations_from_stdin_and_a_batch_file_from_stdin(demo: RunningServer) -> None:
     piped = collect(demo, "--relations", "-", input="\ufeff" + "\r\n".join(RELATIONS) + "\r\n")
     assert piped.exit_code == 3, piped.output
@@ -198,6 +204,7 @@ def test_a_comma_list_in_a_batch_file_exits_2_naming_file_and_case(
 # --- call2 without a relation list -------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_collect_says_when_call2_was_not_made(demo: RunningServer) -> None:
     result = collect(demo)
     assert [c["call"] for c in result.doc["calls"]] == ["call1", "call3-v3", "call3-v2"]
@@ -211,6 +218,7 @@ def test_collect_says_when_call2_was_not_made(demo: RunningServer) -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [(FLAGS, []), (["--logic", "target"], [])])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_nothing_is_said_when_call2_was_made_or_is_not_in_the_logic(
     demo: RunningServer, args: list[str], expected: list[Any]
 ) -> None:
@@ -219,6 +227,7 @@ def test_nothing_is_said_when_call2_was_made_or_is_not_in_the_logic(
     assert "not made" not in collect(demo, *args, fmt="table").stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_replay_and_compare_keep_the_call2_note(demo: RunningServer, tmp_path: Path) -> None:
     capture = tmp_path / "case.json"
     live = collect(demo, "--save-capture", str(capture))
@@ -231,6 +240,7 @@ def test_replay_and_compare_keep_the_call2_note(demo: RunningServer, tmp_path: P
 # --- exit codes --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_batch_against_a_dead_endpoint_exits_4_even_with_failed_expectations() -> None:
     result = run("batch", str(SAMPLE_BATCH), "--base-url", "http://127.0.0.1:1")
     assert result.exit_code == 4, result.output
@@ -241,6 +251,7 @@ def test_batch_against_a_dead_endpoint_exits_4_even_with_failed_expectations() -
     assert json.loads(as_json.stdout)["summary"]["failed"] == 6
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_allow_partial_makes_a_partial_batch_and_collect_exit_0(demo: RunningServer) -> None:
     batch = ("batch", str(SAMPLE_BATCH), "--base-url", demo.base_url, "--now", NOW)
     assert run(*batch).exit_code == 3
@@ -250,6 +261,7 @@ def test_allow_partial_makes_a_partial_batch_and_collect_exit_0(demo: RunningSer
     assert allowed.exit_code == 0 and allowed.doc["complete"] is False  # still says so
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_allow_partial_does_not_hide_an_outage_or_a_failed_expectation(tmp_path: Path) -> None:
     down = run("collect", PNR, "--base-url", "http://127.0.0.1:1", "--allow-partial")
     assert down.exit_code == 4
@@ -283,6 +295,7 @@ def _first_line_then_close(argv: list[str]) -> tuple[int, str, str]:
         (["batch", str(SAMPLE_BATCH), "--now", NOW, "-f", "jsonl"], 3),
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_closed_stdout_ends_quietly_with_the_runs_own_code(
     demo: RunningServer, argv: list[str], code: int
 ) -> None:
@@ -298,6 +311,7 @@ def test_a_closed_stdout_ends_quietly_with_the_runs_own_code(
 # --- formats and environment -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_bokade_format_json_applies_to_smoke_and_batch(demo: RunningServer) -> None:
     env = {"BOKADE_FORMAT": "json"}
     smoke = run("smoke", "--base-url", demo.base_url, "--pnr", PNR, env=env)
@@ -308,6 +322,7 @@ def test_bokade_format_json_applies_to_smoke_and_batch(demo: RunningServer) -> N
     assert [json.loads(x)["status"] for x in lines.stdout.splitlines()] == ["passed"] * 6
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_format_a_command_does_not_have_is_ignored_and_the_flag_wins(
     demo: RunningServer,
 ) -> None:
@@ -319,6 +334,7 @@ def test_a_format_a_command_does_not_have_is_ignored_and_the_flag_wins(
     assert flag.stdout.startswith("Smoke test of profile")
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_replay_reads_a_capture_from_stdin(demo: RunningServer, tmp_path: Path) -> None:
     capture = tmp_path / "case.json"
     collect(demo, *FLAGS, "--save-capture", str(capture))
@@ -341,6 +357,7 @@ def test_relations_explain_reads_stdin() -> None:
 @pytest.mark.parametrize(
     "pasted", ["19121212\u20131212", "\uff11\uff19\uff11\uff12\uff11\uff12\uff11\uff12-1212"]
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_pasted_forms_are_cleaned_and_masked(demo: RunningServer, pasted: str) -> None:
     result = run("collect", pasted, "--base-url", demo.base_url, "--now", NOW, *FLAGS, "-f", "json")
     assert result.exit_code == 3, result.output
@@ -362,6 +379,7 @@ def test_a_space_is_refused_with_a_hint_about_the_form_not_samordningsnummer(
 # --- smaller points ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_smoke_without_pnr_warns_that_the_contracts_were_not_checked(
     demo: RunningServer,
 ) -> None:
@@ -388,6 +406,7 @@ def test_simulator_list_says_which_number_each_scenario_serves() -> None:
     assert re.search(r"^demo\s+19121212-1212\s", unmasked.stdout, re.M)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_json_document_carries_what_the_table_shows(demo: RunningServer) -> None:
     doc = collect(demo, *FLAGS, "-v").doc
     made = [c for c in doc["calls"] if c["outcome"] != "skipped"]
