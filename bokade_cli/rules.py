@@ -102,9 +102,10 @@ class Filtered:
     limit: str | None = None  # ISO time: now for start_passed, now + 3 years for beyond_3_years
 
 
-# Big enough for the largest answers judged (SPEC §6's 16,000 bookings, each in two calls):
-# an LRU cache smaller than one pass over the records would miss on every lookup.
-CACHED = 1 << 17
+# Big enough for compare's largest case (16,000 bookings judged five times): an LRU cache smaller
+# than one pass over the records would miss on every lookup. Not bigger: a single judging of an
+# 80,000-booking answer gains nothing from it, and the full cache costs about 10 MiB per 32,768.
+CACHED = 1 << 15
 
 
 @lru_cache(maxsize=CACHED)
