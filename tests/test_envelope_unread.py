@@ -3,13 +3,15 @@
 A response beside a Fault (or in an HTTP error) is received but not read: the call failed, and
 1177 shows nothing of a failed call; the note names its records so explain finds them. An
 element after the Body, text between elements, a second Fault and a repeated faultstring are
-noted too. Through the CLI against a hostile platform on loopback.
+noted too. Through the CLI against a hostile platform on loopback, and against the simulator's
+own answers with a Fault added.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bokade_cli.cli import app
+from bokade_cli.simulator import Simulator, load_scenario
 from tests.fakeplatform import (
     AGGREGATOR,
     SCHED_C,
@@ -28,7 +31,8 @@ from tests.fakeplatform import (
     slot,
 )
 from tests.helpers import NOW, PNR
-from tests.hostile import Reply, hostile_server
+from tests.hostile import Reply, hostile_server, rewriting
+from tests.support_sim import CLINIC_RELATIONS, DATA, invoke, relation_args
 
 A001 = "SE2321000016-A001"
 RESPONSE = scheduling_body([slot(A001, "20261201100000", "B-1")])
@@ -174,3 +178,39 @@ def test_an_empty_fault_fails_the_call_too() -> None:
     assert (call1["outcome"], call1["records"]) == ("soap_fault", 0)
     assert "(no faultstring)" in call1["message"]
     assert "bookingId B-1" in call1["notes"][0]
+
+
+def _fault_added(contract: str, address: str, reply: Reply) -> Reply:
+    """call1's real answer, its records kept, with a Fault after them in the Body."""
+    status, headers, body = reply
+    if contract != "GetSubjectOfCareSchedule" or address != AGGREGATOR:
+        return reply
+    fault = (
+        '<Fault xmlns="http://schemas.xmlsoap.org/soap/envelope/"><faultcode xmlns="">Server'
+        '</faultcode><faultstring xmlns="">partial</faultstring></Fault>'
+    )
+    text = body.decode().replace("</soap:Body>", fault + "</soap:Body>")
+    return status, headers, text.encode()
+
+
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_the_simulators_call1_with_a_fault_added_names_every_record_it_held() -> None:
+    simulator = Simulator(load_scenario(str(DATA / "clinic.toml")), now=datetime.fromisoformat(NOW))
+    with rewriting(simulator, _fault_added) as url:
+        relations = relation_args(CLINIC_RELATIONS)
+        collected = invoke("collect", PNR, "--base-url", url, *relations)
+        explained = invoke("explain", PNR, "--base-url", url, *relations, "--booking-id", "B-1")
+    call1 = _call1_of(collected)
+    assert (call1["outcome"], call1["records"]) == ("soap_fault", 0)
+    (note,) = call1["notes"]
+    assert "3 timeslotDetail" in note  # A-1, A-FAR and B-1: F002 failed in the fan-out
+    assert all(f"bookingId {b}" in note for b in ("A-1", "A-FAR", "B-1"))
+    # call1 failed as a whole, so every relation facility was called directly, as 1177 does.
+    assert [c["outcome"] for c in collected.doc["calls"] if c["call"] == "call2"] == [
+        "ok",
+        "ok",
+        "ok",
+        "soap_fault",
+    ]
+    codes = [f["code"] for f in explained.doc["findings"]]
+    assert codes[:3] == ["not_received", "unread_element", "call1_failed"]

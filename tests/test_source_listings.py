@@ -2,13 +2,15 @@
 
 1177 excludes a facility from call2 once call1 called it, however it is listed; which listing
 comes last must not decide the diagnosis: any failed listing means its bookings may be lost.
-Through the CLI against a hostile platform on loopback.
+Through the CLI against a hostile platform on loopback, and against the simulator's own
+answers with one listing added.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from itertools import permutations
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bokade_cli.cli import app
+from bokade_cli.simulator import Simulator, load_scenario
 from tests.fakeplatform import (
     AGGREGATOR,
     care_contacts_body,
@@ -25,7 +28,8 @@ from tests.fakeplatform import (
     slot,
 )
 from tests.helpers import NOW, PNR
-from tests.hostile import Reply, hostile_server
+from tests.hostile import Reply, hostile_server, rewriting
+from tests.support_sim import CLINIC_RELATIONS, DATA, invoke, relation_args
 
 A001, G001 = "SE2321000016-A001", "SE2321000016-G001"
 FAILED = {"logicalAddress": G001, "statusCode": "NoDataSynchFailed", "text": "timeout"}
@@ -132,3 +136,49 @@ def test_a_facility_listed_twice_alike_is_not_noted() -> None:
         collected = _run(url, "collect")
     assert collected.exit_code == 0, collected.output
     assert _call(collected.doc, "call1")["notes"] == []
+
+
+# --- the simulator's own answer, with the lost facility listed once more as answered -----------
+
+F002 = "SE2321000016-F002"  # clinic.toml: slower than the aggregation timeout, so it fails in call1
+AGAIN = (
+    f"<ProcessingStatusList><logicalAddress>{F002.lower()}</logicalAddress>"
+    "<statusCode>DataFromSource</statusCode></ProcessingStatusList>"
+)
+
+
+def _listed_again(where: str) -> Callable[[str, str, Reply], Reply]:
+    def rewrite(contract: str, address: str, reply: Reply) -> Reply:
+        status, headers, body = reply
+        if contract != "GetSubjectOfCareSchedule" or address != AGGREGATOR:
+            return reply
+        text = body.decode()
+        if where == "first":
+            text = text.replace("<ProcessingStatusList>", AGAIN + "<ProcessingStatusList>", 1)
+        else:
+            end = text.rindex("</ProcessingStatusList>") + len("</ProcessingStatusList>")
+            text = text[:end] + AGAIN + text[end:]
+        return status, headers, text.encode()
+
+    return rewrite
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_the_simulators_lost_facility_stays_lost_when_listed_again_as_answered(where: str) -> None:
+    simulator = Simulator(load_scenario(str(DATA / "clinic.toml")), now=datetime.fromisoformat(NOW))
+    with rewriting(simulator, _listed_again(where)) as url:
+        result = invoke(
+            "explain", PNR, "--base-url", url, *relation_args(CLINIC_RELATIONS), "--facility", F002
+        )
+    assert result.exit_code == 3, result.output
+    codes = [f["code"] for f in result.doc["findings"]]
+    assert codes == [
+        "not_received",
+        "call1_source_failed",
+        "in_relation_list",
+        "call2_excluded_lost",
+        *["call3_answered", "call3_source_failed"] * 2,
+        "hint_retry",
+    ]  # as without the second listing (tests/test_explain.py, lost-after-call1-failure)
+    assert not simulator.requests.count("GetSubjectOfCareSchedule", F002, "direct")
