@@ -67,17 +67,27 @@ class ConfigError(BokadeError):
 
 
 class CallError(BokadeError):
-    """A platform call failed; `outcome` is the SPEC §4 outcome it maps to."""
+    """A platform call failed; `outcome` is the SPEC §4 outcome it maps to.
+
+    `notes` name what the answer held that a failed call does not read (records beside a
+    Fault, say): the call's notes, so nothing received vanishes without a word.
+    """
 
     outcome: Outcome = "transport_error"
     queued_ms = 0  # time the call waited for a connection of our own pool before it was sent
+
+    def __init__(self, message: str, hint: str = "", *, notes: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint)
+        self.notes = notes
 
 
 class SoapFault(CallError):
     outcome: Outcome = "soap_fault"
 
-    def __init__(self, message: str, hint: str = "", fault_code: str = "") -> None:
-        super().__init__(message, hint)
+    def __init__(
+        self, message: str, hint: str = "", fault_code: str = "", *, notes: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, hint, notes=notes)
         self.fault_code = fault_code
 
 

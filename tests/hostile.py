@@ -2,15 +2,20 @@
 
 pytest-httpx cannot send what a broken or hostile server sends (a Location header with C1
 controls, a body in UTF-16); this one can, so the tests exercise the real transport.
+`rewriting` serves the simulator's own answers with one hostile change made to them.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bokade_cli.simulator import Simulator
 
 # (contract, logical address) -> (status, extra headers, body)
 Reply = tuple[int, dict[str, str], bytes]
@@ -31,6 +36,33 @@ def _contract(body: str) -> str:
 def hostile_server(answer: Answer) -> Iterator[str]:
     """Serve `answer(contract, logical_address)` on 127.0.0.1; yields the base URL."""
 
+    def respond(body: bytes, _headers: Mapping[str, str]) -> Reply:
+        text = body.decode("utf-8", "replace")
+        found = re.search(r"LogicalAddress[^>]*>([^<]*)<", text)
+        return answer(_contract(text), found.group(1) if found else "")
+
+    with _serving(respond) as url:
+        yield url
+
+
+@contextmanager
+def rewriting(simulator: Simulator, rewrite: Callable[[str, str, Reply], Reply]) -> Iterator[str]:
+    """The simulator's answers, each passed through `rewrite(contract, logical_address, reply)`:
+    a real platform's answer with one hostile change."""
+
+    def respond(body: bytes, headers: Mapping[str, str]) -> Reply:
+        text = body.decode("utf-8", "replace")
+        found = re.search(r"LogicalAddress[^>]*>([^<]*)<", text)
+        reply = simulator.handle(body, headers)
+        return rewrite(_contract(text), found.group(1) if found else "", reply)
+
+    simulator.restart()
+    with _serving(respond) as url:
+        yield url
+
+
+@contextmanager
+def _serving(respond: Callable[[bytes, Mapping[str, str]], Reply]) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -39,9 +71,7 @@ def hostile_server(answer: Answer) -> Iterator[str]:
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             length = int(self.headers.get("Content-Length", 0))
-            body = self.rfile.read(length).decode("utf-8", "replace")
-            found = re.search(r"LogicalAddress[^>]*>([^<]*)<", body)
-            status, headers, data = answer(_contract(body), found.group(1) if found else "")
+            status, headers, data = respond(self.rfile.read(length), dict(self.headers))
             self.send_response(status)
             headers = {"Content-Type": "text/xml; charset=UTF-8", **headers}
             for name, value in headers.items():

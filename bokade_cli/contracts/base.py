@@ -71,7 +71,7 @@ def read_body(body: Node, ns: str, local: str) -> tuple[list[Node], list[str]]:
     for name in element_names(body):
         if name != expected:
             notes += [
-                f"SOAP Body: {describe(name, [expected])}" + _ids(element)
+                f"SOAP Body: {describe(name, [expected])}" + ids_note(element)
                 for element in _each(body[name])
             ]
     return [response or {} for response in found], notes
@@ -98,13 +98,13 @@ def response_notes(
         else:
             notes += [
                 f"{path}: a {record_local} in {{{split_key(name)[0] or 'no namespace'}}} is not "
-                "a record of this contract and is not counted" + _ids(element)
+                "a record of this contract and is not counted" + ids_note(element)
                 for element in _each(response[name])
             ]
     return notes
 
 
-def _ids(element: Node) -> str:
+def ids_note(element: Node) -> str:
     """ " (bookingId X, ...)": what tells a record-like element apart, for a note about it."""
     found = list(itertools.islice(_identifying(element), _MAX_IDS + 1))
     if not found:

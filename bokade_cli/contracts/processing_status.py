@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from bokade_cli.contracts.shape import describe, shape, unread
 from bokade_cli.contracts.values import DOUBTFUL_TEXT, at, is_doubtful, one, value
+from bokade_cli.listings import disagreeing, note
 from bokade_cli.models import SourceStatus
 from bokade_cli.xmlparse import Node, element_names, key, split_key
 
@@ -38,6 +39,7 @@ def parse_processing_status(header: Node) -> tuple[tuple[SourceStatus, ...], tup
     the header by namespace and name, so it excludes nothing from call2 on it, and neither does
     bokade. But the aggregator's sources are then not known, so one source of unknown status
     stands for it and the run is not complete; the note names what it listed.
+    A facility listed more than once with different statuses is noted (`bokade_cli.listings`).
     NOTE: the real aggregator omits lastSuccessfulSynch on NoDataSynchFailed records although
     the schema makes it mandatory, so nothing here requires it.
     """
@@ -66,6 +68,7 @@ def parse_processing_status(header: Node) -> tuple[tuple[SourceStatus, ...], tup
         if gaps:
             notes.append(f"{where}: {' and '.join(gaps)}; the source's status is unknown")
         sources.append(SourceStatus(logical_address=address, status=code, error=_error(entry)))
+    notes += [note(listings) for listings in disagreeing(sources).values()]
     return tuple(sources), tuple(notes)
 
 

@@ -26,7 +26,7 @@ class Answer:
 
 
 def failure(exc: CallError) -> Answer:
-    return Answer(exc.outcome, exc.message, exc.hint or None)
+    return Answer(exc.outcome, exc.message, exc.hint or None, notes=exc.notes)
 
 
 def read_answer(
@@ -50,4 +50,5 @@ def read_answer(
             f"the answer could not be read ({type(exc).__name__})",
             "This is a bug in bokade: report it with the capture (--save-capture) of the run.",
         )
-    return Answer("ok", None, None, parsed.records, sources, parsed.notes + source_notes)
+    notes = response.notes + parsed.notes + source_notes
+    return Answer("ok", None, None, parsed.records, sources, notes)

@@ -27,6 +27,7 @@ from bokade_cli.engine.soap import Exchange, SoapClient, build_envelope
 from bokade_cli.engine.tls import build_ssl_context
 from bokade_cli.errors import CallError
 from bokade_cli.hsa import hsa_key
+from bokade_cli.listings import by_facility, statuses
 from bokade_cli.models import CallId, CallResult, Logic, SourceStatus
 
 SCHEDULING = CONTRACTS["GetSubjectOfCareSchedule"]
@@ -107,11 +108,11 @@ class Engine:
         if logic == "current" and first is not None:
             already = called_by_call1(first)
             for index, address in enumerate(relations):
-                status = already.get(hsa_key(address))
+                listings = already.get(hsa_key(address))
                 direct[index] = (
                     call("call2", SCHEDULING, address, index)
-                    if status is None
-                    else skipped_call2(address, status)
+                    if listings is None
+                    else skipped_call2(address, listings)
                 )
         ordered2 = [
             found if isinstance(found, CallResult) else await found
@@ -199,23 +200,39 @@ def call_result(
     )
 
 
-def called_by_call1(call1: CallResult) -> dict[str, SourceStatus]:
-    """Facilities call1's aggregator called, whatever their status; none if call1 failed."""
+def called_by_call1(call1: CallResult) -> dict[str, list[SourceStatus]]:
+    """Facilities call1's aggregator called, whatever their status; none if call1 failed.
+
+    Each facility with all its ProcessingStatus listings: 1177 excludes a facility from call2
+    once it is listed at all ("de mottagningarna exkluderas då de redan anropats"), so how
+    often and with which status does not change the exclusion, only what is said about it.
+    """
     if not call1.answered:
         return {}
-    return {hsa_key(s.logical_address): s for s in call1.sources if s.logical_address}
+    listed: dict[str, list[SourceStatus]] = {}
+    for source in call1.sources:
+        if source.logical_address:
+            listed.setdefault(hsa_key(source.logical_address), []).append(source)
+    return listed
 
 
-def skipped_call2(address: str, status: SourceStatus) -> CallResult:
+def skipped_call2(address: str, listings: Sequence[SourceStatus]) -> CallResult:
+    """call2 to a facility call1 called: not made; lost when any listing says it failed there."""
+    status = by_facility(listings)[hsa_key(address)]
+    differ = len({s.status for s in listings}) > 1
     if status.failed:
+        said = (
+            f"listed {len(listings)} times, as {statuses(listings)}"
+            if differ
+            else (status.status or "status unknown") + (f": {status.error}" if status.error else "")
+        )
         message = (
-            f"not called: call1 already called it and it failed there ({status.status or 'status unknown'}"
-            + (f": {status.error}" if status.error else "")
-            + "); its appointments are missing from this collection"
+            f"not called: call1 already called it and it failed there ({said}); "
+            "its appointments are missing from this collection"
         )
         hint = "1177 excludes it all the same; the facility's bookings show again once call1 reaches it."
     else:
-        message = f"not called: call1 already called it ({status.status})"
+        message = f"not called: call1 already called it ({statuses(listings) if differ else status.status})"
         hint = None
     return CallResult(
         call="call2",

@@ -17,6 +17,13 @@ from xml.sax.saxutils import escape
 import httpx
 
 from bokade_cli.engine.bodies import ACCEPT_ENCODING, read_capped
+from bokade_cli.engine.envelope import (
+    SOAP_ENV,
+    envelope_notes,
+    failed_body_notes,
+    fault_notes,
+    fault_of,
+)
 from bokade_cli.engine.failures import (
     INVALID_URL,
     NO_HOST,
@@ -34,9 +41,8 @@ from bokade_cli.errors import (
     SoapFault,
     TransportError,
 )
-from bokade_cli.xmlparse import Node, child, children, parse_xml, text
+from bokade_cli.xmlparse import Node, child, children, parse_xml
 
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_REGISTRY = "urn:riv:itintegration:registry:1"
 NS_HEADERS = "urn:riv:interoperability:headers:1"
 
@@ -73,6 +79,7 @@ class SoapResponse:
     body: Node
     status_code: int
     elapsed_ms: int
+    notes: tuple[str, ...] = ()  # what the envelope held beside Header and Body
 
 
 @dataclass(frozen=True)
@@ -395,17 +402,29 @@ def interpret(
             "the response is XML but not a SOAP 1.1 envelope",
             "Check that base_url points at the platform's SOAP endpoint.",
         )
-    fault = child(body, SOAP_ENV, "Fault")
+    notes = envelope_notes(envelope)
+    fault = fault_of(body)
     if fault is not None:
-        # SOAP 1.1 leaves faultcode/faultstring unqualified; some stacks qualify them anyway.
-        code = _fault_field(fault, "faultcode") or ""
-        message = _fault_field(fault, "faultstring") or "(no faultstring)"
+        # NOTE: a fault fails the whole call, as it does for 1177 (its SOAP stack throws and
+        # shows nothing of the call): a response beside it is received but not read.
+        notes += fault_notes(body) + failed_body_notes(
+            body, "a Fault beside it fails the call, and 1177 shows nothing of a failed call"
+        )
+        message = fault.message or "(no faultstring)"
         raise SoapFault(
-            f"SOAP fault {code}: {message}".replace("  ", " "), fault_hint(message), code
+            f"SOAP fault {fault.code}: {message}".replace("  ", " "),
+            fault_hint(message),
+            fault.code,
+            notes=tuple(notes),
         )
     if status >= 400:
-        raise HttpStatusError(f"HTTP {status} with a SOAP body but no fault", _http_hint(status))
-    return SoapResponse(child(envelope, SOAP_ENV, "Header"), body, status, elapsed_ms)
+        notes += failed_body_notes(
+            body, f"HTTP {status} fails the call, and 1177 shows nothing of a failed call"
+        )
+        raise HttpStatusError(
+            f"HTTP {status} with a SOAP body but no fault", _http_hint(status), notes=tuple(notes)
+        )
+    return SoapResponse(child(envelope, SOAP_ENV, "Header"), body, status, elapsed_ms, tuple(notes))
 
 
 def _redirect_target(location: str | None) -> str:
@@ -441,7 +460,3 @@ def _http_hint(status: int) -> str:
             "The platform or producer had an internal error; retry, then report the correlation id."
         )
     return "Unexpected HTTP status; report the correlation id."
-
-
-def _fault_field(fault: Node, local: str) -> str | None:
-    return text(child(fault, "", local)) or text(child(fault, SOAP_ENV, local))

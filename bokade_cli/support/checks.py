@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bokade_cli.hsa import hsa_key
+from bokade_cli.listings import by_facility, disagreeing, statuses
 from bokade_cli.models import CALL_PRIORITY, Appointment, CallResult, CollectionResult, SourceStatus
 from bokade_cli.support.codes import Code, Missing
 
@@ -39,14 +40,16 @@ class Situation:
     result: CollectionResult
     relations: Sequence[str]
     call1: CallResult | None = field(init=False)
-    sources: dict[str, SourceStatus] = field(init=False)
+    sources: dict[str, SourceStatus] = field(init=False)  # a failed listing, when any failed
+    disagreeing: dict[str, list[SourceStatus]] = field(init=False)
     direct: dict[str, CallResult] = field(init=False)
     listed: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.call1 = next((c for c in self.result.calls if c.call == "call1"), None)
         found = self.call1.sources if self.call1 else ()
-        self.sources = {hsa_key(s.logical_address): s for s in found if s.logical_address}
+        self.sources = by_facility(found)
+        self.disagreeing = disagreeing(found)
         self.direct = {}
         for c in self.result.calls:
             if c.call == "call2" and (
@@ -57,6 +60,16 @@ class Situation:
 
     def source(self, facility: str) -> SourceStatus | None:
         return self.sources.get(hsa_key(facility))
+
+    def listed_as(self, facility: str) -> str:
+        """' (call1's ProcessingStatus lists it 2 times, as ...)' when its listings disagree."""
+        listings = self.disagreeing.get(hsa_key(facility))
+        if not listings:
+            return ""
+        return (
+            f" (call1's ProcessingStatus lists it {len(listings)} times, as "
+            f"{statuses(listings)}; a failed listing counts)"
+        )
 
 
 def _status(s: SourceStatus) -> str:
@@ -106,7 +119,7 @@ def _call1_check(situation: Situation, facility: str, received: bool) -> Finding
             Code.not_in_engagement_index,
             "check",
             f"call1 answered but did not call {facility}: the facility is not in the engagement "
-            f"index for this citizen (not among the {len(call1.sources)} facilities in call1's "
+            f"index for this citizen (not among the {len(situation.sources)} facilities in call1's "
             "ProcessingStatus).",
             facility=facility,
             call="call1",
@@ -116,7 +129,9 @@ def _call1_check(situation: Situation, facility: str, received: bool) -> Finding
             Code.call1_source_failed,
             "check",
             f"call1 called {facility} (it is in the engagement index) but it failed there: "
-            f"{_status(status)}" + (f": {status.error}." if status.error else "."),
+            f"{_status(status)}"
+            + (f": {status.error}" if status.error else "")
+            + f"{situation.listed_as(facility)}.",
             facility=facility,
             call="call1",
         )
@@ -124,7 +139,8 @@ def _call1_check(situation: Situation, facility: str, received: bool) -> Finding
         Code.call1_answered,
         "check",
         f"call1 called {facility} (it is in the engagement index) and it answered "
-        f"({status.status})" + ("." if received else ", without this appointment."),
+        f"({status.status}){situation.listed_as(facility)}"
+        + ("." if received else ", without this appointment."),
         facility=facility,
         call="call1",
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bokade_cli import clock
+from bokade_cli import clock, listings
 from bokade_cli.hsa import hsa_key
 from bokade_cli.models import Appointment, CollectionResult
 from bokade_cli.rules import parsed_time
@@ -175,6 +175,8 @@ def _unread(
                 for note in record.unknown_elements:
                     yield _unread_finding(call.call, note)
         for note in notes:
+            if note.startswith(listings.NOTE_START):
+                continue  # read, not unread: the call1 check says what the listings mean
             if any(
                 needle.strip() and needle.strip().casefold() in note.casefold()
                 for needle in needles
