@@ -44,6 +44,9 @@ MACHINE = frozenset({Format.json, Format.jsonl})
 # Text formats: their renderer returns the whole text, `(doc, verbose) -> str`, written as it
 # is (never wrapped). They are human formats: neutralised, not JSON-escaped; each escapes for itself.
 TEXT = frozenset({Format.csv, Format.markdown, Format.html, Format.openmetrics})
+# A stdout that is gone: its reader left (`| head -1`), or it cannot be written at all (a
+# descriptor opened read-only, `1</dev/null`). Like a closed stdout: the output is dropped.
+GONE = frozenset({errno.EPIPE, errno.EBADF})
 
 
 @dataclass(frozen=True)
@@ -261,16 +264,14 @@ class Output:
         self._guarded(to_stdout)
 
     def _guarded(self, action: Callable[[], object]) -> None:
-        """Write to stdout; a closed pipe ends output quietly, a full disk is an input error."""
+        """Write to stdout; a closed pipe (or a descriptor that cannot be written at all) ends
+        output quietly, a full disk is an input error."""
         if self.stdout_closed:
             return
         try:
             action()
-        except BrokenPipeError:
-            self.stdout_closed = True
-            _silence_stdout()
         except OSError as exc:
-            if exc.errno == errno.EPIPE:
+            if isinstance(exc, BrokenPipeError) or exc.errno in GONE:  # rich's has no errno
                 self.stdout_closed = True
                 _silence_stdout()
                 return
