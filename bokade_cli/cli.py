@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -26,7 +28,16 @@ _WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 class _Group(TyperGroup):
-    """Click's usage errors (bad flag, extra argument) masked and neutralised like every output."""
+    """Click's usage errors (bad flag, extra argument) masked and neutralised like every output;
+    Click's own output (help) on a stdout that is gone ends quietly, as the commands' does."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _stdout_gone_is_done():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _stdout_gone_is_done():  # a command's own help is written while it is parsed
+            return super().invoke(ctx)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         standalone = kwargs.pop("standalone_mode", True)
@@ -58,6 +69,37 @@ class _Group(TyperGroup):
         if standalone:
             raise SystemExit(code if isinstance(code, int) else 0)
         return code
+
+
+@contextmanager
+def _stdout_gone_is_done() -> Iterator[None]:
+    """NOTE: Click answers a closed pipe (`bokade -h | true`) with exit 1 and a descriptor that
+    cannot be written (`1</dev/null`) with a traceback. Only Click's help and completion
+    scripts reach here (commands write through the output boundary, which handles both), and
+    after them Click exits 0: the output is dropped, the exit code is what it would have been."""
+    from bokade_cli.output.boundary import GONE
+
+    try:
+        yield
+    except OSError as exc:
+        if not isinstance(exc, BrokenPipeError) and exc.errno not in GONE:
+            raise
+        _null_stdout()
+        raise typer.Exit(0) from None
+
+
+def _null_stdout() -> None:
+    """Point stdout at the null device, so Python's flush at exit has nowhere to fail."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(null, 1)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
 
 
 def _report(exc: Exception) -> None:
@@ -125,22 +167,21 @@ for module in (collect, support, ops, config, simulator):
 
 
 def _open_closed_standard_streams() -> None:
-    """Give a standard stream the caller closed (`>&-`, `2>&-`, `<&-`) the null device.
+    """Give a standard stream the caller closed (`>&-`, `2>&-`, `<&-`) the null device, and
+    one open the wrong way (`1</dev/null`: stdout read-only) too.
 
     NOTE: Python then has no sys.stdout (None) and the descriptor is free: the next file bokade
     opens (a socket, an output's temporary file) would take number 1 and receive what is
     written there. On the null device output is dropped, as when the reader of a pipe goes
     away: the run goes on, writes the files it was asked for and exits with its own code. A
-    closed stdin reads as empty.
+    closed stdin reads as empty. A stdout that cannot be written is no different from a
+    closed one (before, `bokade collect -h 1</dev/null` ended in a traceback).
     """
     for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
-        try:
-            os.fstat(fd)
+        if _usable(fd, mode):
             continue
-        except OSError:
-            pass
         try:
-            null = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: `fd` itself
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: `fd` if closed
         except OSError:
             continue  # no null device (a bare chroot): left as Python left it
         if null != fd:
@@ -148,6 +189,22 @@ def _open_closed_standard_streams() -> None:
             os.close(null)
         stream = open(fd, mode, encoding="utf-8", errors="backslashreplace", closefd=False)
         setattr(sys, name, stream)
+
+
+def _usable(fd: int, mode: str) -> bool:
+    """Whether descriptor `fd` is open for reading ("r") or writing ("w")."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: open is all that can be asked
+        fcntl = None  # type: ignore[assignment]
+    try:
+        if fcntl is None:
+            os.fstat(fd)
+            return True
+        access = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+    except OSError:
+        return False
+    return access == os.O_RDWR or access == (os.O_RDONLY if mode == "r" else os.O_WRONLY)
 
 
 def main() -> None:

@@ -64,3 +64,20 @@ def test_no_value_starts_a_workflow_command(
     _assert_no_command(result.stdout, f"stdout of {fmt}")
     _assert_no_command(result.stderr, f"stderr of {fmt}")
     _assert_no_command(capture.read_text(encoding="utf-8"), "the capture")
+
+
+@pytest.mark.slow
+def test_a_csv_row_starting_with_a_hostile_facility_is_no_command(tmp_path: Path) -> None:
+    """A CSV row starts with a value: the facility's HSA-id, as an answer gives it. In a pipe
+    (a CI log) that row would be a workflow command; its first colon is escaped instead."""
+    cases = tmp_path / "cases.toml"
+    cases.write_text(f'[[cases]]\npersonnummer = "{PNR}"\nrelations = ["{RELATION}"]\n')
+    with hostile_server(_answers) as url:
+        args = ["batch", str(cases), "--base-url", url, "--now", NOW, "--by-facility"]
+        result = CliRunner().invoke(app, [*args, "-f", "csv", "-o", str(tmp_path / "f.csv")])
+        piped = CliRunner().invoke(app, [*args, "-f", "csv"])
+    assert result.exit_code == piped.exit_code == 3, result.output
+    written = (tmp_path / "f.csv").read_text(encoding="utf-8")
+    for text, where in ((piped.stdout, "stdout"), (written, "the --output file")):
+        assert "\\u003a:warning::injected" in text, where
+        _assert_no_command(text, f"csv on {where}")

@@ -234,3 +234,21 @@ def test_no_file_is_created_in_dev(base_url: str, tmp_path: Path) -> None:
         assert not path.exists()
     finally:
         path.unlink(missing_ok=True)
+
+
+# --- long names -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", FLAGS)
+@pytest.mark.parametrize("length", [242, 255])
+def test_a_name_as_long_as_the_file_system_allows_is_written(
+    base_url: str, tmp_path: Path, flag: str, length: int
+) -> None:
+    """A name of 242 to 255 characters is valid (`touch` makes it); the temporary file beside
+    it was named `.{name}.XXXXXXXX.tmp`, over the 255-byte limit: the report was lost (exit 2)."""
+    path = tmp_path / ("r" * (length - 5) + ".json")
+    result = _invoke(_argv(base_url, flag, path, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
+    assert path.read_text(encoding="utf-8").startswith(("{", "<?xml"))
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -258,3 +258,70 @@ def test_a_closed_stdin_is_an_empty_input_not_a_crash(hostile: str) -> None:
     returncode, _, stderr = _bokade_with("<&-", "collect", "-", "--base-url", hostile)
     assert returncode == 2, stderr
     assert stderr.startswith("Error: ") and "Traceback" not in stderr
+
+
+# --- a stdout that is gone: its reader left, or it cannot be written ------------------------------
+
+GONE = {  # command -> its own exit code: what it exits with on a stdout that takes everything
+    "collect -h": (["collect", "-h"], 0),
+    "--help": (["--help"], 0),
+    "--version": (["--version"], 0),
+    "completion script": (["--show-completion", "bash"], 0),
+    "config path": (["config", "path"], 0),
+    "demo": (["demo"], 3),
+    "demo json": (["demo", "-f", "json"], 3),
+}
+
+
+def _with_reader_gone(*args: str) -> tuple[int, str]:
+    """`bokade ARGS | true` where `true` has already exited: every write to stdout is EPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bokade_cli", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    return done.returncode, done.stderr.decode()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", list(GONE))
+def test_a_reader_that_goes_away_ends_output_quietly_with_the_runs_own_code(command: str) -> None:
+    """README: when the reader of stdout goes away bokade stops writing quietly and exits with
+    the run's own code. Click's own help exited 1 there (its EPIPE handling)."""
+    args, code = GONE[command]
+    returncode, stderr = _with_reader_gone(*args)
+    assert returncode == code, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr and "Exception" not in stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", list(GONE))
+def test_a_stdout_open_only_for_reading_is_a_closed_one(command: str) -> None:
+    """`1</dev/null`: a descriptor that cannot be written (EBADF) drops the output like a closed
+    stdout; `bokade collect -h 1</dev/null` ended in a traceback, `demo` in exit 2."""
+    args, code = GONE[command]
+    returncode, stdout, stderr = _bokade_with("1</dev/null", *args)
+    assert returncode == code, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr
+    assert (returncode, _without_times(stderr)) == _closed(args)
+
+
+def _closed(args: list[str]) -> tuple[int, str]:
+    returncode, _, stderr = _bokade_with(">&-", *args)
+    return returncode, _without_times(stderr)
+
+
+@pytest.mark.slow
+def test_a_stderr_open_only_for_reading_loses_only_the_messages(hostile: str) -> None:
+    args = _commands(hostile)["collect"]
+    returncode, stdout, stderr = _bokade_with("2</dev/null", *args)
+    assert returncode == 3
+    assert FAULT in stdout

@@ -115,10 +115,11 @@ def test_serve_with_tls_makes_a_throwaway_pki_and_a_profile_that_connects(tmp_pa
 
 def test_the_tls_profile_quotes_a_hostile_folder_as_toml(tmp_path: Path) -> None:
     """The ready-made profile is pasted into a config file: a folder name with a quote, a newline
-    and a CI command stays one TOML string per key that reads back as the folder."""
+    and CI commands (`::` after a newline, `##[` anywhere) stays one TOML string per key that
+    reads back as the folder."""
     import tomllib
 
-    pki = tmp_path / 'pk"i\\\n::error::x\u202e'
+    pki = tmp_path / 'pk"i\\\n::error::x##[error]y\u202e'
     process = subprocess.Popen(
         [sys.executable, "-m", "bokade_cli", "simulator", "serve", "--port", "0", "--tls"]
         + ["--tls-dir", str(pki), "--scenario", "one-of-three-empty"],
@@ -136,7 +137,7 @@ def test_the_tls_profile_quotes_a_hostile_folder_as_toml(tmp_path: Path) -> None
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
     snippet = "".join(lines)
-    assert "\u202e" not in snippet
+    assert "\u202e" not in snippet and "##[" not in snippet
     assert not any(line.startswith("::") for line in lines), snippet
     tls = tomllib.loads(snippet)["profiles"]["sim"]["tls"]
     assert tls["cert_file"] == str(pki.resolve() / "client.pem")

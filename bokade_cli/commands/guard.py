@@ -61,15 +61,23 @@ def guarded(
         out.error(exc.code, exc.message, exc.hint)
         code = int(exc.exit_code)
     except KeyboardInterrupt:
-        out.error("interrupted", "interrupted", "")
-        code = ExitCode.INTERRUPTED
+        code = _interrupted(out)
     except Exception as exc:
-        if debug:
+        if process.from_ctrl_c(exc):
+            code = _interrupted(out)
+        elif debug:
             raise
-        out.error(
-            "internal",
-            f"internal error: {type(exc).__name__}: {exc}",
-            "This is a bug in bokade; run again with --debug and report the traceback.",
-        )
-        code = ExitCode.INTERNAL
+        else:
+            out.error(
+                "internal",
+                f"internal error: {type(exc).__name__}: {exc}",
+                "This is a bug in bokade; run again with --debug and report the traceback.",
+            )
+            code = ExitCode.INTERNAL
     raise typer.Exit(int(code))
+
+
+def _interrupted(out: Output) -> int:
+    process.stopping()
+    out.error("interrupted", "interrupted", "")
+    return ExitCode.INTERRUPTED

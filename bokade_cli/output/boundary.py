@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from bokade_cli.controls import has_unsafe
 from bokade_cli.errors import InputError
+from bokade_cli.output.lines import no_commands
 from bokade_cli.output.privacy import Masker, dumps, excerpt, neutralise
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ MACHINE = frozenset({Format.json, Format.jsonl})
 # Text formats: their renderer returns the whole text, `(doc, verbose) -> str`, written as it
 # is (never wrapped). They are human formats: neutralised, not JSON-escaped; each escapes for itself.
 TEXT = frozenset({Format.csv, Format.markdown, Format.html, Format.openmetrics})
+# A stdout that is gone: its reader left (`| head -1`), or it cannot be written at all (a
+# descriptor opened read-only, `1</dev/null`). Like a closed stdout: the output is dropped.
+GONE = frozenset({errno.EPIPE, errno.EBADF})
 
 
 @dataclass(frozen=True)
@@ -175,19 +179,22 @@ class Output:
             from bokade_cli.output.console import make_console  # noqa: F401
 
     def write_text(self, text: str) -> None:
-        """Plain text of bokade's own making (no untrusted values) on stdout, flushed."""
-        self._write(text, None)
+        """Plain text of bokade's own making on stdout, flushed (values in it already made
+        safe, as toml_string does)."""
+        self._write(no_commands(text), None)
 
     def write_line(self, text: str) -> None:
         """One line on stdout that holds untrusted values (a profile name, a path from the
         environment): masked as an echo of local input and neutralised, like a message."""
-        self._write(self.clean(text) + "\n", None)
+        self._write(no_commands(self.clean(text) + "\n"), None)
 
     def toml_string(self, value: str) -> str:
         """`value` as a TOML basic string in a config snippet for stdout: masked as an echo, and
         quotes, backslashes and every character neutralise() would escape written as TOML
-        escapes, so each key stays on its line and reads back as the value."""
-        return '"' + "".join(_toml_char(c) for c in self.mask(value, echo=True)) + '"'
+        escapes, so each key stays on its line and reads back as the value; the second "#" of
+        "##[" (a CI log's command anywhere in a line) too, as neutralise() writes it."""
+        text = "".join(_toml_char(c) for c in self.mask(value, echo=True))
+        return '"' + text.replace("##[", "#\\u0023[") + '"'
 
     def human(self, document: Document) -> Document:
         """An already masked document, neutralised for a terminal (progress lines)."""
@@ -209,7 +216,7 @@ class Output:
         """A report file (JUnit, ...): the view made safe as for a terminal, rendered, 0600."""
         from bokade_cli.output.files import write_private
 
-        write_private(path, render(self.safe(view, Format.table)), what)
+        write_private(path, no_commands(render(self.safe(view, Format.table))), what)
 
     def _render(self, view: View, fmt: Format, stream: IO[str] | None) -> None:
         doc = self.safe(view, fmt)
@@ -218,7 +225,8 @@ class Output:
         elif fmt is Format.jsonl:
             self._write(dumps(doc) + "\n", stream)
         elif fmt in TEXT:  # a text format of its own escaping: written as it is, never wrapped
-            self._write(renderer(view.kind, fmt)(doc, view.verbose), stream)
+            # A CSV row starts with a value (a facility's HSA-id from an answer).
+            self._write(no_commands(renderer(view.kind, fmt)(doc, view.verbose)), stream)
         else:
             self._print(
                 lambda console: renderer(view.kind, fmt)(doc, console, view.verbose), stream
@@ -256,16 +264,14 @@ class Output:
         self._guarded(to_stdout)
 
     def _guarded(self, action: Callable[[], object]) -> None:
-        """Write to stdout; a closed pipe ends output quietly, a full disk is an input error."""
+        """Write to stdout; a closed pipe (or a descriptor that cannot be written at all) ends
+        output quietly, a full disk is an input error."""
         if self.stdout_closed:
             return
         try:
             action()
-        except BrokenPipeError:
-            self.stdout_closed = True
-            _silence_stdout()
         except OSError as exc:
-            if exc.errno == errno.EPIPE:
+            if isinstance(exc, BrokenPipeError) or exc.errno in GONE:  # rich's has no errno
                 self.stdout_closed = True
                 _silence_stdout()
                 return

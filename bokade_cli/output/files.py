@@ -104,8 +104,10 @@ def private_file(path: Path, what: str) -> Iterator[TextIO]:
         return
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        # mkstemp creates the file 0600 and never through an existing name or symlink.
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        # mkstemp creates the file 0600 and never through an existing name or symlink. The
+        # name is short, not the target's with more around it: a target name near the
+        # file system's limit (255 bytes) is valid, and a longer temporary name would not be.
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".bokade-", suffix=".tmp")
     except OSError as exc:
         raise _cannot(path, what, exc) from None
     try:
