@@ -201,6 +201,33 @@ def test_a_capture_of_hostile_text_replays_as_the_live_run(tmp_path: Path) -> No
     assert json.loads(replayed.stdout) == json.loads(live.stdout)
 
 
+def _redirect_with_the_number(contract: str, address: str) -> Reply:
+    if contract == "GetCareContacts/2":
+        # Not UTF-8 (\xfe), so httpx reads the header as Latin-1: the zero-width space between
+        # the digits became "\xe2\x80\x8b", a letter and two C1 controls, and the number
+        # stayed readable in the output and the capture (review 2, finding 8).
+        number = "19121212\xe2\x80\x8b1212"
+        return 302, {"Location": f"http://h\xfe{number}.example/{number}"}, b""
+    return 200, {}, _empty(contract)
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_a_redirect_that_is_not_utf_8_leaves_no_number_anywhere(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / "c.json"
+    with hostile_server(_redirect_with_the_number) as url:
+        live = _collect(url, path, "-f", fmt)
+    assert live.exit_code == 3, live.output
+    assert not _leaks(live.stdout) and not _leaks(live.stderr), live.output
+    document = _assert_clean_capture(path)
+    (v2,) = [c for c in document["calls"] if c["call"] == "call3-v2"]
+    # Its host read as UTF-8 (U+FFFD for the byte that is not), masked; no path.
+    assert v2["exchange"]["location"] == "//h\ufffd19121212-****.example"
+    assert "a redirect to h\ufffd19121212-****.example" in live.stdout
+    replayed = CliRunner().invoke(app, ["replay", str(path), "-f", fmt])
+    assert (replayed.exit_code, replayed.stdout) == (3, live.stdout)
+
+
 def test_no_name_in_an_answer_can_hold_a_character_a_capture_escapes() -> None:
     """serialise escapes texts and attribute values, not names: expat must refuse all of them."""
     from bokade_cli.controls import C0, INVISIBLE
