@@ -2,7 +2,7 @@
 
 They move the cursor, hide text, reorder it (bidi overrides, "Trojan Source"), or end a line
 that a CI system then reads as a command. The output boundary shows them as escapes
-(output/privacy.py), the XML writer of captures as character references (xmlparse.serialise),
+(output/privacy.py), the XML writer of captures as character references (xmlwrite.serialise),
 and replay refuses a capture holding one raw (support/replay.py). One set, so what the writer
 stores the reader accepts. An input error names such characters by kind (kinds_of) instead of
 echoing them.

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
 
 import xmltodict
 
-from bokade_cli.controls import UNSAFE_CLASS
 from bokade_cli.errors import InvalidResponse
 
-SEP = "|"  # never valid inside a namespace URI or a local name, unlike ":"
+SEP = "|"  # never valid inside a local name, unlike ":" (a URI may hold it: keys split at the last)
+# xmltodict marks attributes and an element's text with keys of its own, "@name" and "#text" by
+# default; a namespace URI may start with "@" or "#", so an element in namespace "#urn:x" read
+# as text and went unread and unnoted. Its keys start with \x01 here, a character no XML 1.0
+# document can hold (not even as a reference): no element key can look like one.
+MARK = "\x01"
+ATTR = MARK + "@"  # an attribute's key: ATTR + "{namespace}|{local}" (or its bare local name)
+TEXT = MARK + "#"  # the text of an element that also has attributes or children
+DECLARED = ATTR + "xmlns"  # where xmltodict keeps an element's namespace declarations
 MAX_DEPTH = 200  # real answers are < 15 deep; this only stops pathological nesting
 
 Node = Any  # what xmltodict yields: dict, str, list or None
@@ -79,6 +84,8 @@ def parse_xml(data: bytes) -> dict[str, Node]:
             expat=_HardenedExpat,
             process_namespaces=True,
             namespace_separator=SEP,  # keys stay expat's own "uri|local": no renaming work
+            attr_prefix=ATTR,
+            cdata_key=TEXT,
             disable_entities=True,
             # NOTE: values are read as XML Schema reads them: a time is a pattern-restricted
             # string, so " 20261201100000 " is not a time; text() strips where a type allows it.
@@ -139,7 +146,7 @@ def children(node: Node, ns: str, local: str) -> list[Node]:
 def text(node: Node) -> str | None:
     """Element text with surrounding whitespace removed; an empty element counts as absent."""
     if isinstance(node, dict):
-        node = node.get("#text")
+        node = node.get(TEXT)
     if isinstance(node, list):  # repeated where one was expected: the first one counts
         return text(node[0]) if node else None
     if not isinstance(node, str):
@@ -162,7 +169,7 @@ def raw_value(node: Node) -> str | None:
     if isinstance(node, dict):
         if element_names(node):
             return COMPLEX
-        node = node.get("#text")
+        node = node.get(TEXT)
     if not isinstance(node, str) or node == "":
         return None
     return node
@@ -185,63 +192,4 @@ def element_names(node: Node) -> list[str]:
     """The child element keys of a node (attributes and text excluded)."""
     if not isinstance(node, dict):
         return []
-    return [k for k in node if not k.startswith(("@", "#"))]
-
-
-# Characters written as character references when a tree is written back: legal XML text that
-# must never sit raw in a capture (SPEC §7); a reference reads back as the same value. The set
-# is the one the output boundary escapes and replay refuses raw (bokade_cli.controls).
-_ESCAPED = re.compile(f"[&<>{UNSAFE_CLASS}]")
-_ESCAPED_IN_QUOTES = re.compile(f'[&<>"{UNSAFE_CLASS}]')
-_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-
-
-def _reference(match: re.Match[str]) -> str:
-    char = match.group()
-    return _NAMED.get(char) or f"&#x{ord(char):X};"
-
-
-def _escape(value: str, quote: bool = False) -> str:
-    return (_ESCAPED_IN_QUOTES if quote else _ESCAPED).sub(_reference, value)
-
-
-def serialise(tree: dict[str, Node], change: Callable[[str], str]) -> str:
-    """Write a parse_xml tree back as XML, with `change` (masking) applied to every text,
-    attribute value, namespace and name; parse_xml reads the result back as the same tree
-    (but for its own `@xmlns` declarations).
-    """
-    prefixes: dict[str, str] = {}
-
-    def name(key_: str) -> str:
-        ns, local = split_key(key_)
-        # A masked name must still be an XML name. (No name holds a character of the unsafe
-        # set: expat refuses every one of them in names, so names need no escaping.)
-        local = change(local).replace("*", "X")
-        if not ns:
-            return local
-        prefix = prefixes.setdefault(change(ns), f"ns{len(prefixes)}")
-        return f"{prefix}:{local}"
-
-    def element(key_: str, node: Node) -> str:
-        tag = name(key_)
-        if node is None:
-            return f"<{tag}/>"
-        if not isinstance(node, dict):
-            return f"<{tag}>{_escape(change(str(node)))}</{tag}>"
-        attrs = "".join(
-            f' {name(k[1:])}="{_escape(change(str(v)), quote=True)}"'
-            for k, v in node.items()
-            if k.startswith("@") and k != "@xmlns"
-        )
-        inner = _escape(change(node["#text"])) if isinstance(node.get("#text"), str) else ""
-        for child_key in element_names(node):
-            values = node[child_key]
-            for value in values if isinstance(values, list) else [values]:
-                inner += element(child_key, value)
-        return f"<{tag}{attrs}>{inner}</{tag}>" if inner else f"<{tag}{attrs}/>"
-
-    body = "".join(element(k, v) for k, v in tree.items() if not k.startswith(("@", "#")))
-    declarations = "".join(f' xmlns:{p}="{_escape(ns, quote=True)}"' for ns, p in prefixes.items())
-    # The declarations go on the root element: insert them after its name.
-    root_end = next(i for i, c in enumerate(body) if c in " />")
-    return body[:root_end] + declarations + body[root_end:]
+    return [k for k in node if not k.startswith(MARK)]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 PNR = "191212121212"
@@ -36,3 +41,42 @@ def assert_conserved(doc: dict[str, Any]) -> None:
 
 def by_booking(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["booking_id"]: a for a in doc["appointments"]}
+
+
+def digits(text: str) -> str:
+    """What a reader makes of a text: references and visible escapes undone, then only its
+    digits (any script, as ASCII), ASCII letters and the mask's stars; the rest dropped."""
+    text = re.sub(r"\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}|\\[ntr]", "", html.unescape(text))
+    out = []
+    for char in unicodedata.normalize("NFKC", text):
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            out.append(str(digit))
+        elif (char.isascii() and char.isalpha()) or char == "*":
+            out.append(char)
+    return "".join(out)
+
+
+def leaks(text: str) -> bool:
+    """Whether `text` holds the test number in any form (or its samordningsnummer form)."""
+    return any(number in digits(text) for number in ("1212121212", "1212721212"))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (k, *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def assert_clean_capture(path: Path) -> dict[str, Any]:
+    """The capture at `path` holds no form of the test number, in its text or any value."""
+    raw = path.read_text(encoding="utf-8")
+    assert not leaks(raw), raw
+    document = json.loads(raw)
+    for text in _strings(document):
+        assert not leaks(text), text
+    return dict(document)

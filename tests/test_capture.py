@@ -141,12 +141,12 @@ def test_demo_captures_too(tmp_path: Path) -> None:
         ('{"format": "other"}', "is not a bokade capture file"),
         ('{"format": "bokade-capture", "format_version": 9}', "capture format version 9"),
         (
-            '{"format": "bokade-capture", "format_version": 2, "now": "2026-11-26T12:00:00",'
+            '{"format": "bokade-capture", "format_version": 3, "now": "2026-11-26T12:00:00",'
             ' "subject_of_care": "x", "relations": [], "calls": [{"call": "call9"}]}',
             "call 1: key 'call' is missing or wrong",
         ),
         (
-            '{"format": "bokade-capture", "format_version": 2, "now": "2026-11-26T12:00:00",'
+            '{"format": "bokade-capture", "format_version": 3, "now": "2026-11-26T12:00:00",'
             ' "subject_of_care": "x", "logic": "legacy", "relations": [], "calls": []}',
             "holds no call1, call3-v2, call3-v3, which the current logic needs",
         ),
@@ -224,17 +224,39 @@ _BEYOND = "(it or 3 years after it falls outside the years the rules can handle)
 @pytest.mark.parametrize(
     ("now", "said"),
     [
-        ("9999-12-31T23:59:59+00:00", f"'9999-12-31T23:59:59+00:00' is out of range {_BEYOND}"),
-        ("9998-06-01T12:00:00", f"'9998-06-01T12:00:00' is out of range {_BEYOND}"),  # + 3 years
-        ("2026-13-01T12:00:00", "'2026-13-01T12:00:00' is not an ISO 8601 time"),
+        ("9999-12-31T23:59:59+00:00", f'"9999-12-31T23:59:59+00:00" is out of range {_BEYOND}'),
+        ("9998-06-01T12:00:00", f'"9998-06-01T12:00:00" is out of range {_BEYOND}'),  # + 3 years
+        ("2026-13-01T12:00:00", '"2026-13-01T12:00:00" is not an ISO 8601 time'),
     ],
 )
 def test_a_capture_now_out_of_range_is_said_to_be_so(tmp_path: Path, now: str, said: str) -> None:
     capture = tmp_path / "c.json"
-    document = {"format": "bokade-capture", "format_version": 2, "subject_of_care": "19121212-****"}
+    document = {"format": "bokade-capture", "format_version": 3, "subject_of_care": "19121212-****"}
     document |= {"logic": "current", "now": now, "relations": [], "calls": []}
     capture.write_text(json.dumps(document), encoding="utf-8")
     result = CliRunner().invoke(app, ["replay", str(capture)])
     assert result.exit_code == 2, result.output
     first = result.stderr.splitlines()[0]
     assert first == f"Error: {capture}: key 'now': the capture's now {said}"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("format_version", "19121212\u00a01212"),
+        ("format_version", "19121212\u200b1212"),
+        ("now", "x 19121212\u00a01212"),
+    ],
+)
+def test_a_capture_value_quoted_in_an_error_is_masked(tmp_path: Path, key: str, value: str) -> None:
+    """Quoted as text, never repr(): "'19121212\\xa01212'" was no form the boundary masks
+    (review 2, finding 2 and 9)."""
+    from tests.helpers import leaks
+
+    capture = tmp_path / "c.json"
+    document = {"format": "bokade-capture", "format_version": 3, "subject_of_care": "19121212-****"}
+    document |= {"logic": "current", "now": "2026-11-26T12:00:00", "relations": [], "calls": []}
+    capture.write_text(json.dumps(document | {key: value}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["replay", str(capture)])
+    assert result.exit_code == 2, result.output
+    assert "19121212-****" in result.stderr and not leaks(result.output), result.output

@@ -7,10 +7,8 @@ capture bokade wrote is one its own replay accepts.
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,9 @@ from tests.fakeplatform import (
     slot,
 )
 from tests.helpers import NOW, PNR
+from tests.helpers import assert_clean_capture as _assert_clean_capture
+from tests.helpers import digits as _digits
+from tests.helpers import leaks as _leaks
 from tests.hostile import Reply, hostile_server
 
 RELATION = "SE2321000016-R001"
@@ -42,43 +43,6 @@ INVISIBLE = [
 ]  # fmt: skip
 # Line ends and tabs are separators: between the date and the serial, they are the number too.
 SPLITTERS = [*INVISIBLE, "\n", "\t", "\u2028", "\x85"]
-
-
-def _digits(text: str) -> str:
-    """What a reader makes of a text: references and visible escapes undone, then only its
-    digits (any script, as ASCII), ASCII letters and the mask's stars; the rest dropped."""
-    text = re.sub(r"\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}|\\[ntr]", "", html.unescape(text))
-    out = []
-    for char in unicodedata.normalize("NFKC", text):
-        digit = unicodedata.decimal(char, None)
-        if digit is not None:
-            out.append(str(digit))
-        elif (char.isascii() and char.isalpha()) or char == "*":
-            out.append(char)
-    return "".join(out)
-
-
-def _leaks(text: str) -> bool:
-    return any(number in _digits(text) for number in ("1212121212", "1212721212"))
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (k, *_strings(v))]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _assert_clean_capture(path: Path) -> dict[str, Any]:
-    raw = path.read_text(encoding="utf-8")
-    assert not _leaks(raw), raw
-    document = json.loads(raw)
-    for text in _strings(document):
-        assert not _leaks(text), text
-    return document
 
 
 def _fault(text: str) -> bytes:
@@ -215,7 +179,9 @@ def _hostile_text_answers(contract: str, address: str) -> Reply:
         visit = contact("SE2321000016-C001", "20261205100000", "D1", name="M\u2066\ufff9\x85")
         return 200, {}, envelope(care_contacts_body(3, [visit])).encode()
     if contract == "GetCareContacts/2":
-        return 302, {"Location": "http://good.example/p\x85\x9b31m"}, b""
+        # UTF-8 bytes (sent as Latin-1 characters): a zero-width space in the host, C1 controls
+        # in the path.
+        return 302, {"Location": "http://go\xe2\x80\x8bod.example/p\xc2\x85\xc2\x9b31m"}, b""
     return 200, {}, _empty(contract)
 
 
@@ -227,10 +193,39 @@ def test_a_capture_of_hostile_text_replays_as_the_live_run(tmp_path: Path) -> No
     assert live.exit_code == 3, live.output
     document = json.loads(path.read_text(encoding="utf-8"))
     (v2,) = [c for c in document["calls"] if c["call"] == "call3-v2"]
-    assert v2["exchange"]["location"] == "http://good.example/p\\u0085\\u009b31m"
+    # Only the host, all the message quotes; its zero-width space as a reference, which replay
+    # reads back as the character (as text, "\\u200b" replayed as a backslash: review 2, F9).
+    assert v2["exchange"]["location"] == "//go&#x200B;od.example"
     replayed = CliRunner().invoke(app, ["replay", str(path), "-f", "json"])
     assert replayed.exit_code == 3, replayed.output
     assert json.loads(replayed.stdout) == json.loads(live.stdout)
+
+
+def _redirect_with_the_number(contract: str, address: str) -> Reply:
+    if contract == "GetCareContacts/2":
+        # Not UTF-8 (\xfe), so httpx reads the header as Latin-1: the zero-width space between
+        # the digits became "\xe2\x80\x8b", a letter and two C1 controls, and the number
+        # stayed readable in the output and the capture (review 2, finding 8).
+        number = "19121212\xe2\x80\x8b1212"
+        return 302, {"Location": f"http://h\xfe{number}.example/{number}"}, b""
+    return 200, {}, _empty(contract)
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_a_redirect_that_is_not_utf_8_leaves_no_number_anywhere(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / "c.json"
+    with hostile_server(_redirect_with_the_number) as url:
+        live = _collect(url, path, "-f", fmt)
+    assert live.exit_code == 3, live.output
+    assert not _leaks(live.stdout) and not _leaks(live.stderr), live.output
+    document = _assert_clean_capture(path)
+    (v2,) = [c for c in document["calls"] if c["call"] == "call3-v2"]
+    # Its host read as UTF-8 (U+FFFD for the byte that is not), masked; no path.
+    assert v2["exchange"]["location"] == "//h\ufffd19121212-****.example"
+    assert "a redirect to h\ufffd19121212-****.example" in live.stdout
+    replayed = CliRunner().invoke(app, ["replay", str(path), "-f", fmt])
+    assert (replayed.exit_code, replayed.stdout) == (3, live.stdout)
 
 
 def test_no_name_in_an_answer_can_hold_a_character_a_capture_escapes() -> None:

@@ -159,7 +159,7 @@ def test_a_target_capture_judges_only_target(demo: str, tmp_path: Path) -> None:
 def test_a_capture_with_no_calls_cannot_be_compared(tmp_path: Path) -> None:
     capture = tmp_path / "empty.json"
     capture.write_text(
-        '{"format": "bokade-capture", "format_version": 2, "now": "2026-11-26T12:00:00",'
+        '{"format": "bokade-capture", "format_version": 3, "now": "2026-11-26T12:00:00",'
         ' "subject_of_care": "19121212-****", "logic": "current", "relations": [], "calls": []}'
     )
     result = run("compare", "--capture", str(capture))

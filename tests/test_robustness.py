@@ -452,7 +452,7 @@ def test_an_unreadable_local_file_is_one_line_naming_it(
         ('{"format": "bokade-capture", "format_version": ' + HUGE_INT + "}", "beyond sane"),
         ('{"format": "bokade-capture", "x": ' + DEEP_ARRAY + "}", "beyond sane"),
         (
-            '{"format": "bokade-capture", "format_version": 2, "now": '
+            '{"format": "bokade-capture", "format_version": 3, "now": '
             + "[" * 900
             + "]" * 900
             + "}",

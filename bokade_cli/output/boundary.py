@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 from bokade_cli.controls import has_unsafe
 from bokade_cli.errors import InputError
 from bokade_cli.output.lines import no_commands
-from bokade_cli.output.privacy import Masker, dumps, excerpt, neutralise
+from bokade_cli.output.privacy import Masker, dumps, neutralise
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -287,12 +287,14 @@ class Output:
 
     def write_capture(self, path: Path, document: Document) -> None:
         """A capture file: every number the run knows masked, always (a capture holds none,
-        even with --unmask), and then every text neutralised, since a replay refuses raw
-        control characters; answers written back as XML, unreadable ones as an excerpt."""
+        even with --unmask), values kept apart so the capture judges as the run did, and the
+        characters a replay refuses raw written as references (output/captured.py); answers
+        written back as XML, unreadable ones as an excerpt."""
+        from bokade_cli.output.captured import capture_ready
         from bokade_cli.output.files import write_private
 
         masker = Masker(self.numbers, dates=self.dates)
-        text = dumps(_capture_ready(document, masker), indent=1) + "\n"
+        text = dumps(capture_ready(document, masker), indent=1) + "\n"
         write_private(path, text, "capture file")
         if self.fmt not in MACHINE:
             self.say(f"Capture written to {path} (no form of the personnummer in it).")
@@ -352,49 +354,6 @@ class Output:
 
     def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
         self.close(ok=kind is None or issubclass(kind, SystemExit | KeyboardInterrupt))
-
-
-EXCERPT_CHARS = 120  # of an answer that could not be parsed, in a capture
-
-
-@dataclass(frozen=True)
-class ParsedXml:
-    """An answer (or request) as parse_xml read it, for a capture: written back as XML."""
-
-    tree: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Unparsed:
-    """An answer that could not be parsed: a capture keeps its size, digest and an excerpt."""
-
-    size: int
-    sha256: str
-    text: str  # its start, read as text: untrusted, unmasked
-    cut: bool  # whether the answer goes on after `text`
-
-
-def _capture_ready(value: Any, masker: Masker) -> Any:
-    """A capture document as written: each text masked first, then neutralised (masking must
-    see the number whole: "1912\u200b..." escaped first is no longer the number)."""
-    if isinstance(value, str):
-        return neutralise(masker.mask(value))
-    if isinstance(value, ParsedXml):
-        from bokade_cli.xmlparse import serialise
-
-        # Escapes what a capture must not hold raw as references, after masking each value.
-        return serialise(value.tree, masker.mask)
-    if isinstance(value, Unparsed):
-        return {
-            "bytes": value.size,
-            "sha256": value.sha256,
-            "excerpt": excerpt(value.text, masker, EXCERPT_CHARS, cut=value.cut),
-        }
-    if isinstance(value, dict):
-        return {_capture_ready(k, masker): _capture_ready(v, masker) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_capture_ready(v, masker) for v in value]
-    return value
 
 
 def shell_safe(names: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from bokade_cli.controls import INVISIBLE_CLASS, UNSAFE_CLASS
 
-__all__ = ["Masker", "dumps", "escape_json", "excerpt", "neutralise"]
+__all__ = ["MASK", "Masker", "dumps", "escape_json", "excerpt", "neutralise"]
 
 # Micro benchmark (CPython 3.11, one number, generic=False, per call):
 #   short ASCII text without the serial       0.1 µs  (isascii + one `in`, no regex, no allocation)
@@ -20,7 +20,8 @@ __all__ = ["Masker", "dumps", "escape_json", "excerpt", "neutralise"]
 #   non-ASCII text holding the number          13 µs  (per-character normalisation)
 # plus ~100 µs once per number to compile its pattern, only when a text first needs it.
 
-_MASK = "-****"
+MASK = "-****"  # how every masked number ends: its date stays, its serial goes
+_MASK = MASK
 _ANY_SERIAL = "????"  # a birth date to mask with whatever serial follows it (a replay's subject)
 # Between the parts of the citizen's own number anything that is no letter or digit counts as
 # a separator, however many: "19121212 -- -1212", "1912.12.12-1212", "121212/1212" and

@@ -8,8 +8,9 @@ cannot give back: each call's outcome, message, hint and times, the skipped call
 each call2's position in the relation list (the records' sort key) and the list itself.
 `replay` reads it back.
 
-This module only gathers the values, raw: masking and neutralising happen in the output
-boundary (Output.write_capture), masking first.
+This module only gathers the values, raw, and marks those replay compares with the answers'
+(Identifier): masking happens in the output boundary
+(Output.write_capture, output/captured.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from bokade_cli import __version__
 from bokade_cli.engine import Observer, unique_relations
@@ -29,14 +31,17 @@ from bokade_cli.engine.soap import Exchange
 from bokade_cli.errors import InvalidResponse
 from bokade_cli.hsa import hsa_key
 from bokade_cli.models import CallResult
-from bokade_cli.output.boundary import ParsedXml, Unparsed
+from bokade_cli.output.captured import Identifier, ParsedXml, Unparsed
 from bokade_cli.xmlparse import parse_xml
 
 if TYPE_CHECKING:
     from bokade_cli.output.boundary import Output
 
 FORMAT = "bokade-capture"
-FORMAT_VERSION = 2
+# 3: values masked distinctly and texts stored with character references (output/captured.py),
+# a redirect's Location cut to its host. 2 masked values alike and wrote escapes as text;
+# 1 stored answers as received.
+FORMAT_VERSION = 3
 CONTRACT_KEYS = {
     "call1": "GetSubjectOfCareSchedule",
     "call2": "GetSubjectOfCareSchedule",
@@ -126,7 +131,7 @@ def capture_document(
             {
                 "call": c.call,
                 "contract_key": CONTRACT_KEYS[c.call],
-                "logical_address": c.logical_address,
+                "logical_address": Identifier(c.logical_address),
                 "target_index": order.get(hsa_key(c.logical_address), 0)
                 if c.call == "call2"
                 else 0,
@@ -146,7 +151,7 @@ def capture_document(
         "subject_of_care": subject_of_care,
         "logic": logic,
         "now": now,
-        "relations": list(relations),
+        "relations": [Identifier(r) for r in relations],
         "calls": entries,
     }
 
@@ -157,7 +162,7 @@ def _exchange(e: Exchange) -> dict[str, Any]:
         "soap_action": e.soap_action,
         "correlation_id": e.correlation_id,
         "status_code": e.status_code,
-        "location": e.location,  # a redirect's header, as the server sent it
+        "location": redirect_location(e.location),
         "request": _parsed(e.request),
         "response": None,
     }
@@ -166,6 +171,21 @@ def _exchange(e: Exchange) -> dict[str, Any]:
         if stored["response"] is None:
             stored["refused"] = unparsed(e.response)
     return stored
+
+
+def redirect_location(location: str | None) -> str | None:
+    """What a capture keeps of a redirect's Location: "//host:port", all its message quotes.
+
+    The rest (user information, path, query) is the producer's and is no business of a
+    ticket; engine.failures.host reads the same host from it as from the header.
+    """
+    if not location:
+        return location
+    try:
+        netloc = urlsplit(location).netloc
+    except ValueError:
+        return "//["  # a Location urlsplit cannot read; neither can it read this
+    return "//" + netloc.rpartition("@")[2]
 
 
 def _parsed(raw: bytes) -> ParsedXml | None:

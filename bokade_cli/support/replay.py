@@ -18,6 +18,7 @@ from typing import Any, get_args
 
 from bokade_cli import clock
 from bokade_cli.contracts import CONTRACTS
+from bokade_cli.contracts.shape import quote
 from bokade_cli.controls import has_unsafe
 from bokade_cli.engine.answer import Answer, read_answer
 from bokade_cli.engine.run import CALL3, call_result, calls_for_logic, unique_relations
@@ -25,6 +26,7 @@ from bokade_cli.errors import InputError, InvalidResponse
 from bokade_cli.hsa import hsa_key
 from bokade_cli.inputs import read_input
 from bokade_cli.models import CallResult, Logic, Outcome
+from bokade_cli.output.captured import read_stored
 from bokade_cli.support.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
 from bokade_cli.xmlparse import parse_xml
 
@@ -48,7 +50,8 @@ def load_capture(path: Path) -> dict[str, Any]:
         raise InputError(
             f"{name} has capture format version {_short(document.get('format_version'))}; "
             f"this bokade reads version {FORMAT_VERSION}",
-            "Capture the case again with this bokade (version 1 stored answers unmasked).",
+            "Capture the case again with this bokade (version 1 stored answers unmasked; "
+            "version 2 could replay with other verdicts than the run's).",
         )
     problem = _unsafe(document, "")
     if problem:
@@ -66,12 +69,37 @@ def load_capture(path: Path) -> dict[str, Any]:
         problem = _entry_problem(entry)
         if problem:
             raise InputError(f"{name}, call {number}: {problem}", _HINT)
-    return document
+    read: dict[str, Any] = _read_texts(document)
+    return read
+
+
+# Stored as XML (their references are XML's own) or only for a person to read.
+_NOT_STORED_TEXT = frozenset({"request", "response", "refused"})
+
+
+def _read_texts(value: Any) -> Any:
+    """The capture with every text as the run had it (output/captured.py stores `&` and the
+    characters no capture holds raw as character references)."""
+    if isinstance(value, str):
+        return read_stored(value)
+    if isinstance(value, dict):
+        return {
+            key: item if key in _NOT_STORED_TEXT else _read_texts(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_read_texts(item) for item in value]
+    return value
 
 
 def _short(value: object) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 40 else shown[:40] + "..."
+    """A value of the capture for a message. Never repr(): its escapes (\\u200b) would hide a
+    number split by such a character from the masking the output boundary does."""
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, bool) or value is None or isinstance(value, int | float):
+        return json.dumps(value)  # digits and words only: nothing to hide
+    return "(a list)" if isinstance(value, list) else "(an object)"
 
 
 def _unsafe(value: Any, where: str) -> str | None:
