@@ -1,4 +1,4 @@
-"""The console's last guard (output/lines.py): whatever pieces a line is written and flushed
+"""The console's last guard (output/privacy.py, no_commands): whatever pieces a line is written and flushed
 in, none that leaves a console starts with `::` after white space and terminal codes, or holds
 `##[`. The pty tests (test_terminal_commands.py) show it through the CLI; this one feeds the
 stream the pieces rich and a live progress bar write, including a partial line flushed before

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from bokade_cli.clock import STOCKHOLM
 from bokade_cli.models import CALL_PRIORITY, CallId, CallResult, CollectionResult, Record
 from bokade_cli.output.documents import stats_fields
-from bokade_cli.rules import judge
-from bokade_cli.stats import Stats, compute_stats, sum_stats
+from bokade_cli.rules import Stats, compute_stats, judge, sum_stats
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=STOCKHOLM)
 F1, F2 = "SE2321000016-0001", "SE2321000016-0002"

@@ -15,7 +15,7 @@ from bokade_cli.output.documents import SCHEMA_VERSION, collect_document, stats_
 from bokade_cli.output.junit import JUnitCase
 from bokade_cli.output.layout import Cell, Column, Line, cell, hanging, name, print_fitted
 from bokade_cli.output.table import render_stats
-from bokade_cli.stats import sum_stats
+from bokade_cli.rules import sum_stats
 
 if TYPE_CHECKING:
     from bokade_cli.ops.batch.facilities import FacilityReport

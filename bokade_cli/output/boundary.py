@@ -21,8 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from bokade_cli.controls import has_unsafe
 from bokade_cli.errors import InputError
-from bokade_cli.output.lines import no_commands
-from bokade_cli.output.privacy import Masker, dumps, neutralise
+from bokade_cli.output.privacy import Masker, dumps, neutralise, no_commands
 
 if TYPE_CHECKING:
     from rich.console import Console

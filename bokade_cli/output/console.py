@@ -6,7 +6,7 @@ line of its own. "A terminal" is what the stream's own descriptor says (`isatty`
 environment claims: CI runners set FORCE_COLOR or TTY_COMPATIBLE for tools that colour, and rich
 would then wrap a pipe at 80 columns, putting a producer's `::warning::` at a line's start.
 No line ends in spaces: rich pads table and grid cells, and the padding is stripped here. Every
-line passes `lines.no_commands` here too, on a terminal and off it: where a terminal's width
+line passes `privacy.no_commands` here too, on a terminal and off it: where a terminal's width
 breaks a line, untrusted text may start the next one.
 """
 
@@ -17,7 +17,7 @@ import re
 import sys
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from bokade_cli.output.lines import ends_mid_line, no_commands
+from bokade_cli.output.privacy import ends_mid_line, no_commands
 
 if TYPE_CHECKING:
     from rich.console import Console

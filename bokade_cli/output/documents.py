@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bokade_cli.models import CALL_PRIORITY, Appointment, CallResult, CollectionResult, SourceStatus
-from bokade_cli.stats import Stats, compute_stats
+from bokade_cli.rules import Stats, compute_stats
 
 if TYPE_CHECKING:
     from bokade_cli.relation_events import Relation

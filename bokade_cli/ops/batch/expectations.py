@@ -17,8 +17,7 @@ from typing import Any
 from bokade_cli.errors import InputError
 from bokade_cli.inputs import quoted
 from bokade_cli.models import CallResult, CollectionResult
-from bokade_cli.rules import REASONS
-from bokade_cli.stats import Stats
+from bokade_cli.rules import REASONS, Stats
 
 FATES = ("shown", "duplicate", "not_received", *REASONS)
 KEYS = (

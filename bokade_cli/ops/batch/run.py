@@ -26,8 +26,7 @@ from bokade_cli.models import CollectionResult
 from bokade_cli.ops.batch.expectations import unmet
 from bokade_cli.ops.batch.file import Batch, Case
 from bokade_cli.personnummer import parse_personnummer
-from bokade_cli.rules import judged
-from bokade_cli.stats import Stats, compute_stats
+from bokade_cli.rules import Stats, compute_stats, judged
 
 CaseStatus = Literal["passed", "failed", "error", "not_run"]
 
