@@ -205,12 +205,12 @@ def test_unknown_override_key_is_a_programming_error() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"BOKADE_TIMEOUT_S": "abc"}, "BOKADE_TIMEOUT_S must be a positive number, got 'abc'"),
-        ({"BOKADE_TIMEOUT_S": "-1"}, "BOKADE_TIMEOUT_S must be a positive number, got '-1'"),
-        ({"BOKADE_TIMEOUT_S": "nan"}, "BOKADE_TIMEOUT_S must be a positive number, got 'nan'"),
+        ({"BOKADE_TIMEOUT_S": "abc"}, 'BOKADE_TIMEOUT_S must be a positive number, got "abc"'),
+        ({"BOKADE_TIMEOUT_S": "-1"}, 'BOKADE_TIMEOUT_S must be a positive number, got "-1"'),
+        ({"BOKADE_TIMEOUT_S": "nan"}, 'BOKADE_TIMEOUT_S must be a positive number, got "nan"'),
         (
             {"BOKADE_MAX_RESPONSE_BYTES": "1.5"},
-            "BOKADE_MAX_RESPONSE_BYTES must be a positive whole number, got '1.5'",
+            'BOKADE_MAX_RESPONSE_BYTES must be a positive whole number, got "1.5"',
         ),
     ],
 )
@@ -322,15 +322,15 @@ def test_toml_syntax_error_names_file_and_line() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('timeout_s = "abc"', "profiles.test.timeout_s must be a positive number, got 'abc'"),
-        ("timeout_s = true", "profiles.test.timeout_s must be a positive number, got True"),
+        ('timeout_s = "abc"', 'profiles.test.timeout_s must be a positive number, got "abc"'),
+        ("timeout_s = true", "profiles.test.timeout_s must be a positive number, got true"),
         (
             "max_response_bytes = 2e7",
             "profiles.test.max_response_bytes must be a positive whole number, got 20000000.0",
         ),
         ("base_url = 5", "profiles.test.base_url must be a non-empty string, got 5"),
-        ('base_url = ""', "profiles.test.base_url must be a non-empty string, got ''"),
-        ('paths = "x"', "profiles.test.paths must be a table, got 'x'"),
+        ('base_url = ""', 'profiles.test.base_url must be a non-empty string, got ""'),
+        ('paths = "x"', 'profiles.test.paths must be a table, got "x"'),
         ("tls.cert_file = []", "profiles.test.tls.cert_file must be a non-empty string, got []"),
     ],
 )
@@ -429,7 +429,7 @@ def test_url_joins_base_and_path_whatever_the_slashes() -> None:
     )
     assert profile.url("GetCareContacts/2") == "https://vp.example/vp/custom/v2"
     assert check(load_settings()) == [
-        "paths.GetCareContacts_v2 'custom/v2' does not start with '/'"
+        "paths.GetCareContacts_v2 \"custom/v2\" does not start with '/'"
     ]
 
 
@@ -497,7 +497,7 @@ def test_a_base_url_that_is_not_http_is_refused_naming_file_and_key(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert caught.value.message == (
-        f"{user_config_file()}: profiles.t.base_url: 'ftp://***@vp.example' must start with "
+        f'{user_config_file()}: profiles.t.base_url: "ftp://***@vp.example" must start with '
         "http:// or https://"
     )
 

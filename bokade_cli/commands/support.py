@@ -30,6 +30,7 @@ from bokade_cli.commands.options import (
     VerboseOption,
 )
 from bokade_cli.errors import InputError, UsageError
+from bokade_cli.quoting import quote
 
 ECHO_SUBJECT: tuple[str, ...] = (
     "subject_of_care",
@@ -166,7 +167,7 @@ def _parse_start(value: str | None) -> tuple[datetime | None, bool]:
         return clock.now_instant(clock.parse_iso(text)), False
     except ValueError:
         raise UsageError(
-            f"--start {value!r} is not an ISO 8601 date or time", _QUERY_HINT
+            f"--start {quote(value)} is not an ISO 8601 date or time", _QUERY_HINT
         ) from None
 
 
@@ -331,7 +332,7 @@ def relations_explain(
                 day = date.fromisoformat(as_of.strip())
             except ValueError:
                 raise UsageError(
-                    f"--as-of {as_of!r} is not a date", "Write it as 2026-11-26."
+                    f"--as-of {quote(as_of)} is not a date", "Write it as 2026-11-26."
                 ) from None
         relations = relations_from_events(load_events(file), day)
         document = relations_document(relations, display_name(file), day)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..inputs import parse_toml, read_input
+from ..quoting import quote
 from . import fields
 from .scenario import (
     CONTRACTS,
@@ -41,7 +42,7 @@ def load_scenario(name_or_path: str) -> Scenario:
     path = Path(name_or_path)
     if not path.is_file():
         raise InputError(
-            f"No scenario named {name_or_path!r} and no such file.",
+            f"No scenario named {quote(name_or_path, 1000)} and no such file.",
             "Bundled scenarios: "
             + ", ".join(list_scenarios())
             + "; or give a path to a .toml file.",
@@ -99,7 +100,7 @@ def _parse(text: str, file: str, default_name: str) -> Scenario:
         missing = [c for c in contracts if producer is None or c not in producer.contracts]
         if missing:
             raise reader.error(
-                key, f"no [[producers]] entry {hsa_id!r} serving {', '.join(missing)}"
+                key, f"no [[producers]] entry {quote(hsa_id)} serving {', '.join(missing)}"
             )
         return hsa_id
 
