@@ -14,8 +14,10 @@ from typing import Any
 import platformdirs
 
 from bokade_cli.config_values import (
+    ADDRESS_HINT,
     PROXY_HINT,
     URL_HINT,
+    address_problem,
     path_problem,
     proxy_problem,
     url_problem,
@@ -41,8 +43,8 @@ TLS_KEYS = ("cert_file", "key_file", "key_password_file", "ca_file")
 # Every setting by its flat key (as `config show` prints it), its kind and its default.
 SETTINGS: dict[str, tuple[str, object]] = {
     "base_url": ("url", None),
-    "aggregator_logical_address": ("text", "5565594230"),
-    "consumer_hsa_id": ("text", None),
+    "aggregator_logical_address": ("address", "5565594230"),
+    "consumer_hsa_id": ("address", None),
     "timeout_s": ("seconds", 35.0),
     "connect_timeout_s": ("seconds", 5.0),
     "max_response_bytes": ("bytes", 20_000_000),
@@ -168,6 +170,11 @@ def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool)
             if wrong is None:
                 return value.strip()
             raise ConfigError(f"{where}: {wrong}", URL_HINT)
+        if kind == "address":
+            wrong = address_problem(value.strip())
+            if wrong is None:
+                return value.strip()
+            raise ConfigError(f"{where}: {wrong}", ADDRESS_HINT)
         if kind == "proxy":
             wrong = proxy_problem(value.strip())
             if wrong is None:

@@ -1,4 +1,4 @@
-"""What a setting's value may be: base_url, the proxy or a contract's path.
+"""What a setting's value may be: base_url, the proxy, a contract's path, an HSA-id or logical address.
 
 Each check returns what is wrong in one phrase, quoting the value plainly (bokade_cli.quoting)
 and never a secret (URLs are redacted), or None; config.py names the file, key, variable or
@@ -7,6 +7,7 @@ flag in front of it.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from bokade_cli.controls import kinds_of
@@ -119,6 +120,34 @@ def path_problem(path: str) -> str | None:
         return f"{shown} holds a fragment (#...); a path is only the part after base_url"
     if "://" in path:
         return f"{shown} is a whole URL; a path is only the part after base_url"
+    return None
+
+
+ADDRESS_HINT = (
+    "Give an HSA-id such as SE2321000016-A001 or a logical address such as 5565594230: "
+    "ASCII letters, digits and - _ . : only."
+)
+# NOTE: both values go out verbatim: consumer_hsa_id as an HTTP header
+# (x-rivta-original-serviceconsumer-hsaid), which takes ASCII only and ends at a line break
+# (a header injection), and the logical address in the SOAP header that VP routes on. Real
+# ones are "SE" + an organisation number + "-" + the unit's own id, or the bare organisation
+# number; the check is looser than that (hsa.is_hsa_id) so that a test platform's own
+# addresses still work, yet refuses anything that could not be an address at all.
+_ADDRESS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+_ADDRESS_MAX = 64
+
+
+def address_problem(value: str) -> str | None:
+    """What makes `value` (stripped) no plausible HSA-id or logical address; None if fine."""
+    shown = quote(value)
+    if unseen := _unseen(value):
+        return f"{shown} holds {unseen}"
+    if not value.isascii():
+        return f"{shown} holds a character outside ASCII"
+    if len(value) > _ADDRESS_MAX:
+        return f"{shown} is longer than {_ADDRESS_MAX} characters"
+    if not _ADDRESS.fullmatch(value):
+        return f"{shown} holds a character other than letters, digits and - _ . :"
     return None
 
 

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 # (contract, logical address) -> (status, extra headers, body)
 Reply = tuple[int, dict[str, str], bytes]
 Answer = Callable[[str, str], Reply]
+Seen = tuple[dict[str, str], str]  # a request's headers and body
 
 _CONTRACTS = (
     ("GetCareContactsResponder:3", "GetCareContacts/3"),
@@ -28,8 +29,9 @@ def _contract(body: str) -> str:
 
 
 @contextmanager
-def hostile_server(answer: Answer) -> Iterator[str]:
-    """Serve `answer(contract, logical_address)` on 127.0.0.1; yields the base URL."""
+def hostile_server(answer: Answer, seen: list[Seen] | None = None) -> Iterator[str]:
+    """Serve `answer(contract, logical_address)` on 127.0.0.1; yields the base URL. Each
+    request's headers and body are appended to `seen` if given."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -40,6 +42,8 @@ def hostile_server(answer: Answer) -> Iterator[str]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             length = int(self.headers.get("Content-Length", 0))
             body = self.rfile.read(length).decode("utf-8", "replace")
+            if seen is not None:
+                seen.append((dict(self.headers.items()), body))
             found = re.search(r"LogicalAddress[^>]*>([^<]*)<", body)
             status, headers, data = answer(_contract(body), found.group(1) if found else "")
             self.send_response(status)

@@ -180,6 +180,8 @@ def test_env_values_are_parsed_and_empty_ones_ignored(tmp_path: Path) -> None:
 def test_every_documented_env_var_is_honoured(tmp_path: Path) -> None:
     env = {name: "5" if "TIMEOUT" in name or "BYTES" in name else f"/x/{name}" for name in ENV_VARS}
     env["BOKADE_BASE_URL"] = "https://vp.example/x"
+    env["BOKADE_AGGREGATOR_LOGICAL_ADDRESS"] = "SE2321000016-AGG1"
+    env["BOKADE_CONSUMER_HSA_ID"] = "SE2321000016-C001"
     settings = load_settings(env={"BOKADE_CONFIG_DIR": str(tmp_path), **env})
     by_origin = {origin for key, origin in settings.origins.items() if key != "profile"}
     assert {f"env {name}" for name in ENV_VARS} <= by_origin

@@ -150,6 +150,7 @@ def test_a_base_url_holding_a_split_number_is_a_masked_config_error(sep: str) ->
         'base_url = "http://127.0.0.1:9/{}"',
         'timeout_s = "{}"',
         'timeout_s = ["{}"]',  # inside a list: repr would have escaped it as well
+        'consumer_hsa_id = "{}"',
         '[profiles.p.paths]\nGetSubjectOfCareSchedule = "/{}"',
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import ssl
 import time
 import uuid
@@ -29,6 +30,7 @@ from bokade_cli.engine.vpcodes import fault_hint
 from bokade_cli.errors import (
     CallError,
     CallTimeout,
+    ConfigError,
     HttpStatusError,
     InvalidResponse,
     SoapFault,
@@ -40,6 +42,9 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_REGISTRY = "urn:riv:itintegration:registry:1"
 NS_HEADERS = "urn:riv:interoperability:headers:1"
 
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+")  # what a header value may hold, and all we send
+# What XML 1.0 cannot hold: C0 controls but tab and line breaks, surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 CONNECT_RETRIES = 2  # only connection set-up is retried: the request cannot have reached anyone
 
 _ENVELOPE = (
@@ -60,11 +65,31 @@ _ACTOR = (
 
 
 def build_envelope(logical_address: str, body: str, actor_id: str | None = None) -> bytes:
-    """A SOAP envelope with the routing header (no whitespace around the address) and the body."""
+    """A SOAP envelope with the routing header (no whitespace around the address) and the body.
+
+    Every value in it was configured or given locally, so one that XML cannot hold (a control
+    character, a lone surrogate from undecodable bytes) is a ConfigError, never a request that
+    is not well-formed nor a crash. config.py and relations.py refuse such values with their
+    origin named; this is the last guard, so it names no value (it is raised inside a call's
+    task, and an unretrieved copy may be logged past the output boundary).
+    """
+    address = logical_address.strip()
+    if _NOT_XML.search(address):
+        raise _unwritable("the logical address")
     extra = _ACTOR.format(actor_id=escape(actor_id)) if actor_id else ""
-    return _ENVELOPE.format(
-        logical_address=escape(logical_address.strip()), extra_headers=extra, body=body
-    ).encode("utf-8")
+    text = _ENVELOPE.format(logical_address=escape(address), extra_headers=extra, body=body)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _unwritable("a value in the request") from None
+
+
+def _unwritable(what: str) -> ConfigError:
+    return ConfigError(
+        f"{what} cannot be written into a SOAP request (XML holds no such character)",
+        "Fix aggregator_logical_address or the relation list; `bokade config check` names "
+        "the problem.",
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +155,10 @@ class SoapClient:
         on_exchange: Callable[[Exchange], None] | None = None,
         proxy: str | None = None,
     ) -> None:
+        if consumer_hsa_id is not None and not _HEADER_VALUE.fullmatch(consumer_hsa_id):
+            # Refused here, before any call's task exists: raised from a task, the other
+            # calls' copies of this error would go unretrieved.
+            raise _unsendable(consumer_hsa_id)
         self.timeout_s = timeout_s
         self._proxy = _proxy(proxy)
         self._secrets = proxy_secrets(proxy)
@@ -300,6 +329,11 @@ class SoapClient:
                     f"connect to {url} failed ({plain(str(exc))}); retry {attempt + 1} in {delay:g} s"
                 )
                 await asyncio.sleep(delay)
+            except UnicodeEncodeError:
+                # A header httpx cannot encode (not ASCII): only configured values go into the
+                # headers, so the configuration is at fault, never the network. config.py and
+                # __init__ refuse such values; this is the last guard.
+                raise _unsendable(self.consumer_hsa_id) from None
             except httpx.TimeoutException:
                 raise CallTimeout(
                     f"the answer stalled for more than {self.timeout_s:g} s",
@@ -309,6 +343,22 @@ class SoapClient:
                 # NOTE: a TLS alert arriving mid-read can surface as a bare ssl.SSLError.
                 raise self._failure(exc, url) from None
         raise AssertionError("unreachable")
+
+
+def _unsendable(consumer_hsa_id: str | None) -> ConfigError:
+    """The configuration error for a request whose headers cannot be sent as configured."""
+    if consumer_hsa_id is not None and not _HEADER_VALUE.fullmatch(consumer_hsa_id):
+        return ConfigError(
+            "consumer_hsa_id cannot be sent as an HTTP header (only visible ASCII is allowed "
+            "in a header value)",
+            "Fix consumer_hsa_id in the profile or BOKADE_CONSUMER_HSA_ID; "
+            "`bokade config check` names the problem.",
+        )
+    return ConfigError(
+        "the request's HTTP headers cannot be sent as configured (only ASCII is allowed in a "
+        "header value)",
+        "Run `bokade config check`, which names a value that cannot be sent.",
+    )
 
 
 def _sent_trace(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:

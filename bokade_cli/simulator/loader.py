@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ..config_values import address_problem
 from ..errors import InputError
 from ..inputs import parse_toml, read_input
 from ..quoting import quote
@@ -56,7 +57,10 @@ def _parse(text: str, file: str, default_name: str) -> Scenario:
     name = top.text("name", default_name)
     description = top.text("description", "")
     platform = top.table("platform") or Reader({}, file, "[platform]")
-    aggregator = platform.text("aggregator", DEFAULT_AGGREGATOR)
+    aggregator = platform.text("aggregator", DEFAULT_AGGREGATOR).strip()
+    wrong = address_problem(aggregator)
+    if wrong is not None:  # bokade collects with it: it goes into every aggregated request
+        raise platform.error("aggregator", wrong)
     timeout_ms = platform.integer("aggregation_timeout_ms", 5000, minimum=1)
     agg_behaviours = fields.behaviours(platform, CONTRACTS)
     unauthorized: list[Route] = []
