@@ -422,11 +422,7 @@ def interpret(
     """Classify one HTTP answer: a redirect, a SOAP fault, an HTTP error, not SOAP, or a response."""
     assert status is not None and raw is not None
     if 300 <= status < 400:
-        raise HttpStatusError(
-            f"HTTP {status}: a redirect {_redirect_target(location)}, not followed",
-            "bokade never follows redirects (a certificate and a personnummer go to base_url "
-            "only): point base_url at the platform's endpoint itself.",
-        )
+        raise _not_followed(status, location)
     try:
         tree = parse_xml(raw)
     except InvalidResponse as exc:
@@ -456,6 +452,30 @@ def interpret(
     if status >= 400:
         raise HttpStatusError(f"HTTP {status} with a SOAP body but no fault", _http_hint(status))
     return SoapResponse(child(envelope, SOAP_ENV, "Header"), body, status, elapsed_ms)
+
+
+_REDIRECTS = (301, 302, 303, 307, 308)  # the 3xx that send a client elsewhere (RFC 9110)
+
+
+def _not_followed(status: int, location: str | None) -> HttpStatusError:
+    """A 3xx answer named for what it is: a redirect (never followed), or a status that only
+    shares its first digit with one (304, 300 without a choice, 305, unassigned codes)."""
+    if status in _REDIRECTS:
+        return HttpStatusError(
+            f"HTTP {status}: a redirect {_redirect_target(location)}, not followed",
+            "bokade never follows redirects (a certificate and a personnummer go to base_url "
+            "only): point base_url at the platform's endpoint itself.",
+        )
+    if status == 304:
+        # NOTE: 304 answers a conditional request (If-None-Match, If-Modified-Since); bokade
+        # sends none, so a cache or proxy on the way answered for the platform.
+        return HttpStatusError(
+            "HTTP 304 Not Modified, the answer to a conditional request, which bokade never "
+            "makes: no SOAP answer",
+            "A cache or proxy between bokade and the platform probably answered in its place; "
+            "check base_url and the proxy, and report the correlation id to whoever runs them.",
+        )
+    return HttpStatusError(f"HTTP {status} without a SOAP answer", _http_hint(status))
 
 
 def _redirect_target(location: str | None) -> str:
