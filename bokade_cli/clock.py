@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bokade_cli.quoting import quote
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Every instant is an aware UTC datetime: Python compares aware datetimes that share a tzinfo by
@@ -13,10 +15,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _shown(value: str) -> str:
-    """The value for a message; a 5,000-character value must not become a 5,000-character message."""
-    if len(value) <= 40:
-        return repr(value)
-    return f"{value[:40]!r}... ({len(value)} characters)"
+    """The value for a message, plain (the output boundary masks a number in it), and short."""
+    return quote(value, 40)
 
 
 def parse_time(raw: str) -> datetime:

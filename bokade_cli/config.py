@@ -10,10 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 
+from bokade_cli.config_values import (
+    ADDRESS_HINT,
+    PROXY_HINT,
+    URL_HINT,
+    address_problem,
+    path_problem,
+    proxy_problem,
+    url_problem,
+)
+from bokade_cli.config_values import redact_url as redact_url  # re-exported for commands
 from bokade_cli.errors import BokadeError, ConfigError
 from bokade_cli.inputs import quoted
 
@@ -34,8 +43,8 @@ TLS_KEYS = ("cert_file", "key_file", "key_password_file", "ca_file")
 # Every setting by its flat key (as `config show` prints it), its kind and its default.
 SETTINGS: dict[str, tuple[str, object]] = {
     "base_url": ("url", None),
-    "aggregator_logical_address": ("text", "5565594230"),
-    "consumer_hsa_id": ("text", None),
+    "aggregator_logical_address": ("address", "5565594230"),
+    "consumer_hsa_id": ("address", None),
     "timeout_s": ("seconds", 35.0),
     "connect_timeout_s": ("seconds", 5.0),
     "max_response_bytes": ("bytes", 20_000_000),
@@ -49,108 +58,6 @@ _OVERRIDABLE = {key.rpartition(".")[2]: key for key in SETTINGS if not key.start
 _FLAGS = {"relations_file": "--relations"}  # where the CLI flag is not just the key dashed
 _FIX_HINT = "Fix the value or run `bokade config check`."
 _NO_PROFILE = "(none)"
-
-
-_URL_HINT = (
-    "Write base_url as http(s)://host[:port][/path]; the platform authenticates with the client "
-    "certificate ([tls]), never with a password in the URL."
-)
-
-
-def redact_url(url: str) -> str:
-    """A URL fit for messages: user information, query and fragment replaced by `***`."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(an unparsable URL)"
-    netloc = parts.netloc.rpartition("@")[2]
-    if "@" in parts.netloc:
-        netloc = "***@" + netloc
-    shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else netloc + parts.path
-    if parts.query:
-        shown += "?***"
-    if parts.fragment:
-        shown += "#***"
-    return shown
-
-
-def url_problem(url: str) -> str | None:
-    """What makes `url` unusable as base_url (SPEC §5), never echoing a secret; None if fine."""
-    shown = redact_url(url)
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        return f"{shown!r} holds spaces or control characters"
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # ValueError for 99999, -1 or "19999:80"
-    except ValueError as exc:
-        why = "an invalid port" if "port" in str(exc).lower() else "not a valid URL"
-        return f"{shown!r} has {why}" if why.startswith("an") else f"{shown!r} is {why}"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"{shown!r} must start with http:// or https://"
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        return (
-            f"{shown!r} holds user information (user:password@); it would end up in logs and "
-            "captures"
-        )
-    if parts.query or "?" in url:
-        return f"{shown!r} holds a query (?...); paths would be appended to it"
-    if parts.fragment or "#" in url:
-        return f"{shown!r} holds a fragment (#...); paths would be appended to it"
-    host = parts.hostname
-    if not host:
-        return f"{shown!r} names no host"
-    if port == 0:
-        return f"{shown!r} has port 0"
-    import httpx  # its own parser decides what a call could use
-
-    try:
-        _ = httpx.URL(url).host  # the host is decoded (IDNA) only when asked for
-    except Exception as exc:  # InvalidURL, and idna's errors, which are UnicodeErrors
-        if isinstance(exc, UnicodeError) or "IDNA" in str(exc):
-            return f"{shown!r} has a host name that is not valid (IDNA)"
-        return f"{shown!r} is not a valid URL"
-    return None
-
-
-_PROXY_HINT = (
-    "Write proxy as http(s)://[user:password@]host:port, e.g. http://proxy.example.se:3128; "
-    "environment variables such as HTTPS_PROXY are never used."
-)
-
-
-def proxy_problem(url: str) -> str | None:
-    """What makes `url` unusable as the egress proxy, never echoing its credentials."""
-    shown = redact_url(url)
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        return f"{shown!r} holds spaces or control characters"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return f"{shown!r} is not a valid URL (check the port)"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"{shown!r} must start with http:// or https://"
-    if not parts.hostname:
-        return f"{shown!r} names no host"
-    if port == 0:
-        return f"{shown!r} has port 0"
-    if parts.path not in ("", "/") or parts.query or parts.fragment or "?" in url or "#" in url:
-        return f"{shown!r} holds a path, query or fragment; a proxy is only scheme, host and port"
-    return None
-
-
-def path_problem(path: str) -> str | None:
-    """What makes `path` unusable as a contract's path under base_url; None if fine."""
-    shown = path if len(path) <= 60 else path[:60] + "..."
-    if any(c.isspace() or ord(c) < 32 or 127 <= ord(c) < 160 for c in path):
-        return f"{shown!r} holds spaces or control characters"
-    if "?" in path:
-        return f"{shown!r} holds a query (?...); a path is only the part after base_url"
-    if "#" in path:
-        return f"{shown!r} holds a fragment (#...); a path is only the part after base_url"
-    if "://" in path:
-        return f"{shown!r} is a whole URL; a path is only the part after base_url"
-    return None
 
 
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -262,12 +169,17 @@ def _coerce(key: str, raw: object, where: str, base: Path | None, text_ok: bool)
             wrong = (url_problem if kind == "url" else path_problem)(value.strip())
             if wrong is None:
                 return value.strip()
-            raise ConfigError(f"{where}: {wrong}", _URL_HINT)
+            raise ConfigError(f"{where}: {wrong}", URL_HINT)
+        if kind == "address":
+            wrong = address_problem(value.strip())
+            if wrong is None:
+                return value.strip()
+            raise ConfigError(f"{where}: {wrong}", ADDRESS_HINT)
         if kind == "proxy":
             wrong = proxy_problem(value.strip())
             if wrong is None:
                 return value.strip()
-            raise ConfigError(f"{where}: {wrong}", _PROXY_HINT)
+            raise ConfigError(f"{where}: {wrong}", PROXY_HINT)
         if kind != "path":
             return value.strip()
         path = Path(value).expanduser()

@@ -18,10 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bokade_cli.config import url_problem
+from bokade_cli.config_values import url_problem
 from bokade_cli.errors import ConfigError, UsageError
 from bokade_cli.hsa import FORMS, is_hsa_id
 from bokade_cli.inputs import parse_toml
+from bokade_cli.quoting import quote
 
 SAMPLES = {
     "test": "test.toml",
@@ -79,7 +80,9 @@ def check_value(key: str, value: str) -> str:
             raise UsageError(f"base_url {problem}", "Write it as https://host[:port][/path].")
     elif key == "consumer_hsa_id":
         if not is_hsa_id(value):
-            raise UsageError(f"consumer_hsa_id {value!r} is not {FORMS}", "E.g. SE2321000016-ABCD.")
+            raise UsageError(
+                f"consumer_hsa_id {quote(value)} is not {FORMS}", "E.g. SE2321000016-ABCD."
+            )
     elif key.startswith("tls."):
         if not value:
             raise UsageError(f"{key} is empty", "Give the path of the file.")
@@ -170,7 +173,7 @@ def plan(
         raise ConfigError(f"{path}: profiles must be a table of [profiles.NAME]", "Fix the file.")
     if profile in profiles and not force:
         raise UsageError(
-            f"{path} already has a profile {profile!r}; nothing was written",
+            f"{path} already has a profile {quote(profile)}; nothing was written",
             "Give --force to replace that profile (the rest of the file is kept), or choose "
             "another name with --profile.",
         )
@@ -219,7 +222,7 @@ def _verify(
         or flatten(written) != dict(values)
     ):
         raise ConfigError(
-            f"{path}: cannot replace the profile {profile!r} safely (it is written in a form "
+            f"{path}: cannot replace the profile {quote(profile)} safely (it is written in a form "
             "bokade does not edit, such as dotted keys or an inline table); nothing was written",
             "Edit or remove that profile by hand, or write to another file with --config FILE.",
         )

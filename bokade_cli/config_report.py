@@ -13,11 +13,11 @@ from bokade_cli.config import (
     TLS_KEYS,
     Profile,
     Settings,
-    redact_url,
-    url_problem,
 )
+from bokade_cli.config_values import redact_url, url_problem
 from bokade_cli.engine.tls import build_ssl_context
 from bokade_cli.errors import ConfigError
+from bokade_cli.quoting import quote
 
 
 def _value(profile: Profile, key: str) -> object:
@@ -61,7 +61,7 @@ def check_values(settings: Settings) -> list[str]:
             problems.append("base_url uses http, so the client certificate is never presented")
     for key, contract in PATH_KEYS.items():
         if not profile.paths[contract].startswith("/"):
-            problems.append(f"paths.{key} {profile.paths[contract]!r} does not start with '/'")
+            problems.append(f"paths.{key} {quote(profile.paths[contract])} does not start with '/'")
     return problems
 
 

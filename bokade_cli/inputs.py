@@ -8,13 +8,13 @@ is missing, unreadable, not UTF-8, too large, or TOML that Python's own reader c
 
 from __future__ import annotations
 
-import math
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from bokade_cli.errors import BokadeError, InputError
+from bokade_cli.quoting import quote_value
 
 MAX_INPUT_BYTES = 50_000_000
 BOM = "\ufeff"
@@ -79,12 +79,6 @@ def parse_toml(
 
 
 def quoted(value: object, limit: int = 60) -> str:
-    """A value from a local file for a message: repr, kept short (a 5,000-digit number, a long
-    string or a list nested hundreds deep must not become a 5,000-character error line)."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
-        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
-    try:
-        shown = repr(value)
-    except (RecursionError, ValueError):
-        return f"a {type(value).__name__} nested too deep"
-    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(shown):,} characters)"
+    """A value from a local file for a message: plain text in quotes (never repr, which would
+    hide a number split by a tab or an invisible space from the masking), kept short."""
+    return quote_value(value, limit)

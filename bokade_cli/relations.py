@@ -17,6 +17,7 @@ from bokade_cli.controls import kinds_of
 from bokade_cli.errors import InputError
 from bokade_cli.hsa import FORMS, is_hsa_id
 from bokade_cli.inputs import display_name, parse_toml, read_input
+from bokade_cli.quoting import quote, quote_value
 from bokade_cli.relation_events import EVENTS, Event, relations_from_events
 
 _KEYS = {"date", "facility", "event", "facility_name", "note"}
@@ -37,19 +38,16 @@ def check_relation(value: object, where: str) -> str:
         problem = "a list of several entries on one line"
     elif _looks_like_personnummer(entry):
         problem = "a personnummer (not shown), not an HSA-id"
-    elif kinds_of(entry):  # shown escaped by repr(), and named: "holds a line break"
-        problem = f"{_short(entry)} holds {' and '.join(kinds_of(entry))}"
+    elif kinds_of(entry):
+        # Quoted as it is (the output boundary shows it escaped), and named: "holds a line break".
+        problem = f"{quote(entry)} holds {' and '.join(kinds_of(entry))}"
     else:
-        problem = f"{_short(entry)} is not {FORMS}"
+        problem = f"{quote(entry)} is not {FORMS}"
     return _refuse(where, problem)
 
 
 def _refuse(where: str, problem: str) -> str:
     raise InputError(f"{where}: {problem}", _LIST_HINT)
-
-
-def _short(value: str) -> str:
-    return repr(value) if len(value) <= 60 else f"{value[:60]!r}..."
 
 
 def _looks_like_personnummer(entry: str) -> bool:
@@ -105,7 +103,7 @@ def parse_events(content: str, path: Path) -> list[Event]:
     data = parse_toml(content, name, "relation events file")
     unknown = sorted(set(data) - {"events", "description"})
     if unknown:
-        raise InputError(f"{name}: unknown top-level key {_short(unknown[0])}", _HINT)
+        raise InputError(f"{name}: unknown top-level key {quote(unknown[0])}", _HINT)
     entries = data.get("events", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InputError(f"{name}: 'events' must be an array of tables ([[events]])", _HINT)
@@ -123,7 +121,7 @@ def _event(entry: dict[str, object], where: str) -> Event:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise InputError(
-            f"{where}: unknown key {_short(unknown[0])}", f"Keys: {', '.join(sorted(_KEYS))}."
+            f"{where}: unknown key {quote(unknown[0])}", f"Keys: {', '.join(sorted(_KEYS))}."
         )
     for key in ("date", "facility", "event"):
         if key not in entry:
@@ -131,7 +129,7 @@ def _event(entry: dict[str, object], where: str) -> Event:
     event = entry["event"]
     if not isinstance(event, str) or event not in EVENTS:
         raise InputError(
-            f"{where}: key 'event': {_short(str(event))} is not a known event",
+            f"{where}: key 'event': {quote_value(event)} is not a known event",
             "Known events: " + ", ".join(EVENTS) + ".",
         )
     facility = check_relation(entry["facility"], f"{where}: key 'facility'")
@@ -156,7 +154,7 @@ def _day(value: object, where: str) -> date:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         raise InputError(
-            f"{where}: key 'date': {_short(str(value))} is not a date", "Write dates as 2021-03-02."
+            f"{where}: key 'date': {quote_value(value)} is not a date", "Write dates as 2021-03-02."
         ) from None
 
 

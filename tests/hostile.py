@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # (contract, logical address) -> (status, extra headers, body)
 Reply = tuple[int, dict[str, str], bytes]
 Answer = Callable[[str, str], Reply]
+Seen = tuple[dict[str, str], str]  # a request's headers and body
 
 _CONTRACTS = (
     ("GetCareContactsResponder:3", "GetCareContacts/3"),
@@ -33,11 +34,14 @@ def _contract(body: str) -> str:
 
 
 @contextmanager
-def hostile_server(answer: Answer) -> Iterator[str]:
-    """Serve `answer(contract, logical_address)` on 127.0.0.1; yields the base URL."""
+def hostile_server(answer: Answer, seen: list[Seen] | None = None) -> Iterator[str]:
+    """Serve `answer(contract, logical_address)` on 127.0.0.1; yields the base URL. Each
+    request's headers and body are appended to `seen` if given."""
 
-    def respond(body: bytes, _headers: Mapping[str, str]) -> Reply:
+    def respond(body: bytes, headers: Mapping[str, str]) -> Reply:
         text = body.decode("utf-8", "replace")
+        if seen is not None:
+            seen.append((dict(headers.items()), text))
         found = re.search(r"LogicalAddress[^>]*>([^<]*)<", text)
         return answer(_contract(text), found.group(1) if found else "")
 

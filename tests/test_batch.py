@@ -300,7 +300,7 @@ def test_unmask_shows_the_number(runner: CliRunner, server: RunningServer, tmp_p
         (
             '[[cases]]\nname = "a"\npersonnummer = "1"\n[[cases]]\nname = "b"\npersonnummer = "1"\n'
             '[cases.expect]\nmin_shown = "many"\n',
-            ["case 2 ('b')", "expect.min_shown", "whole number"],
+            ['case 2 ("b")', "expect.min_shown", "whole number"],
         ),
         ('[[cases]]\npersonnummer = "1"\nexpect = { reasons = { X = "gone" } }\n', ["X", "gone"]),
         ('[[cases]]\npersonnummer = "1"\nexpect = { min_shwn = 1 }\n', ["min_shwn", "'min_shown'"]),

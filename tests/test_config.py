@@ -180,6 +180,8 @@ def test_env_values_are_parsed_and_empty_ones_ignored(tmp_path: Path) -> None:
 def test_every_documented_env_var_is_honoured(tmp_path: Path) -> None:
     env = {name: "5" if "TIMEOUT" in name or "BYTES" in name else f"/x/{name}" for name in ENV_VARS}
     env["BOKADE_BASE_URL"] = "https://vp.example/x"
+    env["BOKADE_AGGREGATOR_LOGICAL_ADDRESS"] = "SE2321000016-AGG1"
+    env["BOKADE_CONSUMER_HSA_ID"] = "SE2321000016-C001"
     settings = load_settings(env={"BOKADE_CONFIG_DIR": str(tmp_path), **env})
     by_origin = {origin for key, origin in settings.origins.items() if key != "profile"}
     assert {f"env {name}" for name in ENV_VARS} <= by_origin
@@ -205,12 +207,12 @@ def test_unknown_override_key_is_a_programming_error() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"BOKADE_TIMEOUT_S": "abc"}, "BOKADE_TIMEOUT_S must be a positive number, got 'abc'"),
-        ({"BOKADE_TIMEOUT_S": "-1"}, "BOKADE_TIMEOUT_S must be a positive number, got '-1'"),
-        ({"BOKADE_TIMEOUT_S": "nan"}, "BOKADE_TIMEOUT_S must be a positive number, got 'nan'"),
+        ({"BOKADE_TIMEOUT_S": "abc"}, 'BOKADE_TIMEOUT_S must be a positive number, got "abc"'),
+        ({"BOKADE_TIMEOUT_S": "-1"}, 'BOKADE_TIMEOUT_S must be a positive number, got "-1"'),
+        ({"BOKADE_TIMEOUT_S": "nan"}, 'BOKADE_TIMEOUT_S must be a positive number, got "nan"'),
         (
             {"BOKADE_MAX_RESPONSE_BYTES": "1.5"},
-            "BOKADE_MAX_RESPONSE_BYTES must be a positive whole number, got '1.5'",
+            'BOKADE_MAX_RESPONSE_BYTES must be a positive whole number, got "1.5"',
         ),
     ],
 )
@@ -322,15 +324,15 @@ def test_toml_syntax_error_names_file_and_line() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('timeout_s = "abc"', "profiles.test.timeout_s must be a positive number, got 'abc'"),
-        ("timeout_s = true", "profiles.test.timeout_s must be a positive number, got True"),
+        ('timeout_s = "abc"', 'profiles.test.timeout_s must be a positive number, got "abc"'),
+        ("timeout_s = true", "profiles.test.timeout_s must be a positive number, got true"),
         (
             "max_response_bytes = 2e7",
             "profiles.test.max_response_bytes must be a positive whole number, got 20000000.0",
         ),
         ("base_url = 5", "profiles.test.base_url must be a non-empty string, got 5"),
-        ('base_url = ""', "profiles.test.base_url must be a non-empty string, got ''"),
-        ('paths = "x"', "profiles.test.paths must be a table, got 'x'"),
+        ('base_url = ""', 'profiles.test.base_url must be a non-empty string, got ""'),
+        ('paths = "x"', 'profiles.test.paths must be a table, got "x"'),
         ("tls.cert_file = []", "profiles.test.tls.cert_file must be a non-empty string, got []"),
     ],
 )
@@ -429,7 +431,7 @@ def test_url_joins_base_and_path_whatever_the_slashes() -> None:
     )
     assert profile.url("GetCareContacts/2") == "https://vp.example/vp/custom/v2"
     assert check(load_settings()) == [
-        "paths.GetCareContacts_v2 'custom/v2' does not start with '/'"
+        "paths.GetCareContacts_v2 \"custom/v2\" does not start with '/'"
     ]
 
 
@@ -497,7 +499,7 @@ def test_a_base_url_that_is_not_http_is_refused_naming_file_and_key(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert caught.value.message == (
-        f"{user_config_file()}: profiles.t.base_url: 'ftp://***@vp.example' must start with "
+        f'{user_config_file()}: profiles.t.base_url: "ftp://***@vp.example" must start with '
         "http:// or https://"
     )
 

@@ -48,7 +48,7 @@ def test_a_second_init_without_force_exits_2_and_changes_nothing() -> None:
     again = run("config", "init", "--from-sample", "qa", "--consumer-hsa-id", "SE2321000016-ABCD")
     assert again.exit_code == 2
     assert again.stderr.splitlines() == [
-        f"Error: {path} already has a profile 'qa'; nothing was written",
+        f'Error: {path} already has a profile "qa"; nothing was written',
         "Hint: Give --force to replace that profile (the rest of the file is kept), or choose "
         "another name with --profile.",
     ]
@@ -143,7 +143,7 @@ def test_flags_set_the_values_and_paths_are_taken_from_here(
     ("flag", "value", "needle"),
     [
         ("--base-url", "https://user:secret@vp.example.se/vp", "base_url"),
-        ("--consumer-hsa-id", "not-an-hsa-id", "consumer_hsa_id 'not-an-hsa-id' is not"),
+        ("--consumer-hsa-id", "not-an-hsa-id", 'consumer_hsa_id "not-an-hsa-id" is not'),
     ],
 )
 def test_a_bad_value_writes_nothing(flag: str, value: str, needle: str) -> None:
@@ -202,7 +202,7 @@ def test_a_profile_in_a_form_it_cannot_edit_is_left_alone(tmp_path: Path) -> Non
     path.write_text(original, encoding="utf-8")
     result = run("config", "init", "--from-sample", "qa", "--config", str(path), "--force")
     assert result.exit_code == 5
-    assert "cannot replace the profile 'qa' safely" in result.stderr
+    assert 'cannot replace the profile "qa" safely' in result.stderr
     assert path.read_text(encoding="utf-8") == original
 
 

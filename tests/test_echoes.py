@@ -110,3 +110,21 @@ def test_a_bad_personnummer_says_what_is_wrong_without_echoing_it(argument: str,
         f"Error: personnummer contains {said}; expected 12 digits, YYYYMMDD-NNNN or YYMMDD-NNNN"
     )
     assert "\x1b" not in output and "\udcff" not in output and "\\udcff" not in output
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin"),
+    [
+        (["collect", "-"], "\n"),
+        (["explain", "--booking-id", "1"], None),
+        (["compare"], None),
+    ],
+)
+def test_a_hints_example_is_shown_as_written(argv: list[str], stdin: str | None) -> None:
+    """The boundary masks any number in a hint; an example must be a placeholder, or the user
+    reads `echo 19121212-**** | bokade collect -` (review 2, F9)."""
+    result = CliRunner().invoke(app, [*argv, "--base-url", "http://127.0.0.1:9"], input=stdin)
+    assert result.exit_code == 2, result.output
+    hint = result.stderr.splitlines()[-1]
+    assert hint.startswith("Hint: ") and f"bokade {argv[0]} " in hint, hint
+    assert "*" not in hint and "YYYYMMDD-NNNN" in hint, hint

@@ -261,7 +261,7 @@ def test_a_5000_digit_status_is_that_record_s_problem(platform: Any) -> None:
     verdicts = {a["booking_id"]: a["reason"] or a["verdict"] for a in result.doc["appointments"]}
     assert verdicts == {"D": "not_booked_status", "E": "shown"}
     (v2,) = [c for c in result.doc["calls"] if c["call"] == "call3-v2"]
-    assert any("not an xs:int" in n and "5000 characters" in n for n in v2["notes"])
+    assert any("not an xs:int" in n and "5,000 characters" in n for n in v2["notes"])
 
 
 # --- ProcessingStatus with gaps -----------------------------------------------------------

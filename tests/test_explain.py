@@ -297,7 +297,7 @@ def test_nothing_answered_is_exit_4() -> None:
     ("args", "needle"),
     [
         ([], "give --booking-id or --facility"),
-        (["--facility", A001, "--start", "tomorrow"], "--start 'tomorrow'"),
+        (["--facility", A001, "--start", "tomorrow"], '--start "tomorrow"'),
     ],
 )
 @pytest.mark.slow  # 0.1 s or more: out of the quick loop

@@ -56,6 +56,30 @@ def _no_raw_bytes_and_no_number(server: RawServer, doc: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("status", "said", "not_said"),
+    [
+        (304, "HTTP 304 Not Modified, the answer to a conditional request", "redirect"),
+        (300, "HTTP 300 without a SOAP answer", "redirect"),
+        (305, "HTTP 305 without a SOAP answer", "redirect"),
+        (399, "HTTP 399 without a SOAP answer", "redirect"),
+        (307, "HTTP 307: a redirect to no Location given, not followed", "Not Modified"),
+    ],
+)
+def test_a_3xx_is_named_for_what_it_is(
+    raw: Callable[..., RawServer], status: int, said: str, not_said: str
+) -> None:
+    """Only 301, 302, 303, 307 and 308 send a client elsewhere; a 304 was reported as "a
+    redirect to no Location given" with the redirect hint (review 2, F9)."""
+    server = raw(_respond(status, b""))
+    code, doc, _stderr, _elapsed = run(server.url)
+    assert code == 4
+    call = _only_outcome(doc)
+    assert call["outcome"] == "http_error"
+    assert call["message"].startswith(said), call["message"]
+    assert not_said not in call["message"] + call["hint"], call
+
+
+@pytest.mark.parametrize(
     ("location", "target"),
     [
         ("http://[::1/x", "with an invalid Location"),

@@ -122,13 +122,13 @@ def test_plain_lists_still_load_and_events_are_detected_by_content(tmp_path: Pat
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ('[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "added"\n', "event 1 (line 1): key 'event': 'added' is not a known event"),
+        ('[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "added"\n', "event 1 (line 1): key 'event': \"added\" is not a known event"),
         ('# c\n[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "listed"\n\n[[events]]\nfacility = "SE2321000016-E001"\nevent = "listed"\n', "event 2 (line 7): key 'date' is missing"),
-        ('[[events]]\ndate = "yesterday"\nfacility = "SE2321000016-E001"\nevent = "listed"\n', "event 1 (line 1): key 'date': 'yesterday' is not a date"),
-        ('[[events]]\ndate = 2021-01-01\nfacility = "SE 1"\nevent = "listed"\n', "key 'facility': 'SE 1' holds a space"),
-        ('[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "listed"\nwhen = 1\n', "event 1 (line 1): unknown key 'when'"),
+        ('[[events]]\ndate = "yesterday"\nfacility = "SE2321000016-E001"\nevent = "listed"\n', "event 1 (line 1): key 'date': \"yesterday\" is not a date"),
+        ('[[events]]\ndate = 2021-01-01\nfacility = "SE 1"\nevent = "listed"\n', "key 'facility': \"SE 1\" holds a space"),
+        ('[[events]]\ndate = 2021-01-01\nfacility = "SE2321000016-E001"\nevent = "listed"\nwhen = 1\n', "event 1 (line 1): unknown key \"when\""),
         ("[[events]\n", "invalid TOML"),
-        ("[citizen]\n", "unknown top-level key 'citizen'"),
+        ("[citizen]\n", "unknown top-level key \"citizen\""),
         ("SE2321000016-A001\n", "invalid TOML"),
     ],
 )  # fmt: skip

@@ -103,8 +103,8 @@ def test_five_thousand_digit_values_cost_their_own_record_only(platform: Any, co
     # ... and the parser says, per record, which value it could not read.
     notes = [n for c in doc["calls"] for n in c["notes"]]
     # Quoted as text and cut without leaving part of a digit run (it could be a number's).
-    assert any('careContactStatus "..." (5000 characters)' in n for n in notes)
-    assert any('approvedForPatient "..." (5000 characters)' in n for n in notes)
+    assert any('careContactStatus "..." (5,000 characters)' in n for n in notes)
+    assert any('approvedForPatient "..." (5,000 characters)' in n for n in notes)
     assert all(len(n) < 400 for n in notes)  # a 5,000-digit value is never quoted whole
 
 
@@ -680,7 +680,7 @@ def test_simulator_serve_on_an_address_not_of_this_machine_is_exit_2(runner: Cli
     [
         ("/vp?x=1", "holds a query"),
         ("/vp#frag", "holds a fragment"),
-        ("/v p", "holds spaces"),
+        ("/v p", "holds a space"),
         ("https://elsewhere.example/vp", "is a whole URL"),
     ],
 )
@@ -702,7 +702,7 @@ def test_a_contract_path_that_would_change_the_url_is_a_config_error(
         ("timeout_s", "1" + "0" * 400, "a number of about 401 digits"),  # found by test_fuzz
         ("max_response_bytes", "1" + "0" * 400, None),  # a valid, if absurd, limit
         ("timeout_s", "[" * 200 + "]" * 200, "[[[[... (400 characters)"),
-        ("timeout_s", '"' + "x" * 5000 + '"', "(5,002 characters)"),
+        ("timeout_s", '"' + "x" * 5000 + '"', "(5,000 characters)"),
     ],
 )
 def test_absurd_config_values_are_short_config_errors(

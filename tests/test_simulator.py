@@ -246,7 +246,7 @@ def test_bad_scenario_files_name_the_file_and_key(tmp_path: Path, text: str, key
     path = write_scenario(tmp_path, text, "broken.toml")
     with pytest.raises(InputError) as caught:
         load_scenario(str(path))
-    assert f"'{key}'" in caught.value.message
+    assert f'"{key}"' in caught.value.message
     assert "broken.toml" in caught.value.message
     assert caught.value.hint
 

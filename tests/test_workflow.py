@@ -138,7 +138,7 @@ def test_a_bom_before_the_first_address_does_not_defeat_the_call1_exclusion(
         (["-r", RELATIONS[0], "-r", "SE2321000016 A001"], "--relation 2", "holds a space"),
         (["-r", ""], "--relation 1", "an empty entry"),
         (["-r", "SE2321000016-Ä01"], "--relation 1", "is not an HSA-id such as"),
-        (["-r", "SE2321000016\nA001"], "--relation 1", "'SE2321000016\\nA001' holds a line break"),
+        (["-r", "SE2321000016\nA001"], "--relation 1", '"SE2321000016\\nA001" holds a line break'),
         (["-r", "SE2321000016\x1b[2J-A001"], "--relation 1", "holds a control character"),
         (["-r", "SE2321000016\u200b-A001"], "--relation 1", "holds an invisible character"),
     ],

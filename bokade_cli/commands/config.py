@@ -22,6 +22,7 @@ from bokade_cli.commands.options import (
     format_option,
 )
 from bokade_cli.errors import ExitCode
+from bokade_cli.quoting import quote
 
 if TYPE_CHECKING:
     from bokade_cli.config import Settings
@@ -177,7 +178,9 @@ def config_init(
                 )
             chosen = ask("sample (test, qa, production, demo)", "qa").strip() or "qa"
             if chosen not in init.SAMPLES:
-                raise UsageError(f"no sample {chosen!r}", "Choose test, qa, production or demo.")
+                raise UsageError(
+                    f"no sample {quote(chosen)}", "Choose test, qa, production or demo."
+                )
         else:
             chosen = from_sample.value
         sample = init.load_sample(chosen)

@@ -83,7 +83,10 @@ def read_personnummer(value: str, out: Output) -> Personnummer:
         if not value.strip():
             raise UsageError(
                 "no personnummer on standard input",
-                "Pipe one number, e.g. `echo 191212121212 | bokade collect -`.",
+                # A placeholder, not the test number: hints pass the masking of echoes, which
+                # would mask the well-known test number as if it were a real one.
+                "Pipe one number (YYYYMMDD-NNNN or 12 digits), e.g. "
+                "`bokade collect - < number.txt`; a file keeps it out of the shell's history.",
             )
     pnr = parse_personnummer(value)
     out.protect(pnr.digits)

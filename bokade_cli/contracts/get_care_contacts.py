@@ -14,9 +14,10 @@ from bokade_cli.contracts.base import (
     response_notes,
     time_notes,
 )
-from bokade_cli.contracts.shape import quote, shape, unread
+from bokade_cli.contracts.shape import shape, unread
 from bokade_cli.contracts.values import DOUBTFUL_TEXT, at, is_doubtful, one, raw, value
 from bokade_cli.models import CONTRACT_CARE_CONTACTS, CallId, Record
+from bokade_cli.quoting import quote
 from bokade_cli.xmlparse import Node, boolean, children
 
 _RESPONDER = "urn:riv:clinicalprocess:logistics:logistics:GetCareContactsResponder:{v}"

@@ -13,14 +13,13 @@ parser reads it (`contracts.values`) depends on whether the repeats agree.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bokade_cli.quoting import quote
 from bokade_cli.xmlparse import Node, element_names, key, raw_value, split_key
 
 Shape = Mapping[str, "Shape | None"]
-_TAIL = re.compile(r"[\d\W]+$")  # digits and separators at the end of a cut value
 
 
 def shape(ns: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,16 +70,6 @@ def repeated(path: str, values: list[Node]) -> str:
 def _quoted(value: Node) -> str:
     raw = raw_value(value)
     return "(empty)" if raw is None else quote(raw)
-
-
-def quote(text: str) -> str:
-    """An untrusted value for a note, in quotes, never repr(): the output boundary masks and
-    neutralises text, and an escape such as `\\u200b` written here would hide a number split by
-    that character from its masking."""
-    if len(text) <= 60:
-        return f'"{text}"'
-    # A cut through a number would leave part of it, too short to be masked: drop the tail.
-    return f'"{_TAIL.sub("", text[:60])}..." ({len(text)} characters)'
 
 
 def describe(name: str, known: Iterable[str]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from bokade_cli.errors import InvalidResponse
+from bokade_cli.quoting import quote
 
 ACCEPT_ENCODING = "gzip, deflate"  # what we can decompress with a bound; nothing else is asked for
 
@@ -19,7 +20,7 @@ async def read_capped(resp: httpx.Response, cap: int) -> bytes:
     memory before any cap is checked. Reading raw and decompressing with `max_length` keeps
     memory at the cap whatever the compression ratio.
     """
-    decompressor = _decompressor(resp.headers.get("content-encoding", ""))
+    decompressor = _decompressor(_content_encoding(resp))
     body = bytearray()
     async for chunk in resp.aiter_raw():
         if decompressor is None:
@@ -41,6 +42,17 @@ async def read_capped(resp: httpx.Response, cap: int) -> bytes:
     return bytes(body)
 
 
+def _content_encoding(resp: httpx.Response) -> str:
+    """The Content-Encoding header(s) as UTF-8, an undecodable byte as U+FFFD.
+
+    NOTE: httpx decodes all of an answer's headers as Latin-1 once any one is not UTF-8; a
+    number split by a zero-width space then reads as digits around "â\x80\x8b", a letter the
+    masking cannot see through. U+FFFD, like the real character, is a separator to it.
+    """
+    values = [value for name, value in resp.headers.raw if name.lower() == b"content-encoding"]
+    return b", ".join(values).decode("utf-8", "replace")
+
+
 def _decompressor(header: str) -> Any:
     encodings = [e.strip().lower() for e in header.split(",") if e.strip()]
     if encodings in ([], ["identity"]):
@@ -50,6 +62,6 @@ def _decompressor(header: str) -> Any:
     if encodings == ["deflate"]:
         return zlib.decompressobj(32 + zlib.MAX_WBITS)  # a zlib or gzip header, detected
     raise InvalidResponse(
-        f"the response uses Content-Encoding {header!r}, which was not asked for",
+        f"the response uses Content-Encoding {quote(header)}, which was not asked for",
         "The platform should answer with gzip, deflate or no encoding.",
     )

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bokade_cli.contracts.base import ids_note
-from bokade_cli.contracts.shape import describe, quote
+from bokade_cli.contracts.shape import describe
+from bokade_cli.quoting import quote
 from bokade_cli.xmlparse import Node, child, children, element_names, key, split_key, text
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"

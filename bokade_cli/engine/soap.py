@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import ssl
 import time
 import uuid
@@ -36,6 +37,7 @@ from bokade_cli.engine.vpcodes import fault_hint
 from bokade_cli.errors import (
     CallError,
     CallTimeout,
+    ConfigError,
     HttpStatusError,
     InvalidResponse,
     SoapFault,
@@ -46,6 +48,9 @@ from bokade_cli.xmlparse import Node, child, children, parse_xml
 NS_REGISTRY = "urn:riv:itintegration:registry:1"
 NS_HEADERS = "urn:riv:interoperability:headers:1"
 
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+")  # what a header value may hold, and all we send
+# What XML 1.0 cannot hold: C0 controls but tab and line breaks, surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 CONNECT_RETRIES = 2  # only connection set-up is retried: the request cannot have reached anyone
 
 _ENVELOPE = (
@@ -66,11 +71,31 @@ _ACTOR = (
 
 
 def build_envelope(logical_address: str, body: str, actor_id: str | None = None) -> bytes:
-    """A SOAP envelope with the routing header (no whitespace around the address) and the body."""
+    """A SOAP envelope with the routing header (no whitespace around the address) and the body.
+
+    Every value in it was configured or given locally, so one that XML cannot hold (a control
+    character, a lone surrogate from undecodable bytes) is a ConfigError, never a request that
+    is not well-formed nor a crash. config.py and relations.py refuse such values with their
+    origin named; this is the last guard, so it names no value (it is raised inside a call's
+    task, and an unretrieved copy may be logged past the output boundary).
+    """
+    address = logical_address.strip()
+    if _NOT_XML.search(address):
+        raise _unwritable("the logical address")
     extra = _ACTOR.format(actor_id=escape(actor_id)) if actor_id else ""
-    return _ENVELOPE.format(
-        logical_address=escape(logical_address.strip()), extra_headers=extra, body=body
-    ).encode("utf-8")
+    text = _ENVELOPE.format(logical_address=escape(address), extra_headers=extra, body=body)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _unwritable("a value in the request") from None
+
+
+def _unwritable(what: str) -> ConfigError:
+    return ConfigError(
+        f"{what} cannot be written into a SOAP request (XML holds no such character)",
+        "Fix aggregator_logical_address or the relation list; `bokade config check` names "
+        "the problem.",
+    )
 
 
 @dataclass(frozen=True)
@@ -137,6 +162,10 @@ class SoapClient:
         on_exchange: Callable[[Exchange], None] | None = None,
         proxy: str | None = None,
     ) -> None:
+        if consumer_hsa_id is not None and not _HEADER_VALUE.fullmatch(consumer_hsa_id):
+            # Refused here, before any call's task exists: raised from a task, the other
+            # calls' copies of this error would go unretrieved.
+            raise _unsendable(consumer_hsa_id)
         self.timeout_s = timeout_s
         self._proxy = _proxy(proxy)
         self._secrets = proxy_secrets(proxy)
@@ -307,6 +336,11 @@ class SoapClient:
                     f"connect to {url} failed ({plain(str(exc))}); retry {attempt + 1} in {delay:g} s"
                 )
                 await asyncio.sleep(delay)
+            except UnicodeEncodeError:
+                # A header httpx cannot encode (not ASCII): only configured values go into the
+                # headers, so the configuration is at fault, never the network. config.py and
+                # __init__ refuse such values; this is the last guard.
+                raise _unsendable(self.consumer_hsa_id) from None
             except httpx.TimeoutException:
                 raise CallTimeout(
                     f"the answer stalled for more than {self.timeout_s:g} s",
@@ -316,6 +350,22 @@ class SoapClient:
                 # NOTE: a TLS alert arriving mid-read can surface as a bare ssl.SSLError.
                 raise self._failure(exc, url) from None
         raise AssertionError("unreachable")
+
+
+def _unsendable(consumer_hsa_id: str | None) -> ConfigError:
+    """The configuration error for a request whose headers cannot be sent as configured."""
+    if consumer_hsa_id is not None and not _HEADER_VALUE.fullmatch(consumer_hsa_id):
+        return ConfigError(
+            "consumer_hsa_id cannot be sent as an HTTP header (only visible ASCII is allowed "
+            "in a header value)",
+            "Fix consumer_hsa_id in the profile or BOKADE_CONSUMER_HSA_ID; "
+            "`bokade config check` names the problem.",
+        )
+    return ConfigError(
+        "the request's HTTP headers cannot be sent as configured (only ASCII is allowed in a "
+        "header value)",
+        "Run `bokade config check`, which names a value that cannot be sent.",
+    )
 
 
 def _sent_trace(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
@@ -390,11 +440,7 @@ def interpret(
     """Classify one HTTP answer: a redirect, a SOAP fault, an HTTP error, not SOAP, or a response."""
     assert status is not None and raw is not None
     if 300 <= status < 400:
-        raise HttpStatusError(
-            f"HTTP {status}: a redirect {_redirect_target(location)}, not followed",
-            "bokade never follows redirects (a certificate and a personnummer go to base_url "
-            "only): point base_url at the platform's endpoint itself.",
-        )
+        raise _not_followed(status, location)
     try:
         tree = parse_xml(raw)
     except InvalidResponse as exc:
@@ -436,6 +482,30 @@ def interpret(
             f"HTTP {status} with a SOAP body but no fault", _http_hint(status), notes=tuple(notes)
         )
     return SoapResponse(child(envelope, SOAP_ENV, "Header"), body, status, elapsed_ms, tuple(notes))
+
+
+_REDIRECTS = (301, 302, 303, 307, 308)  # the 3xx that send a client elsewhere (RFC 9110)
+
+
+def _not_followed(status: int, location: str | None) -> HttpStatusError:
+    """A 3xx answer named for what it is: a redirect (never followed), or a status that only
+    shares its first digit with one (304, 300 without a choice, 305, unassigned codes)."""
+    if status in _REDIRECTS:
+        return HttpStatusError(
+            f"HTTP {status}: a redirect {_redirect_target(location)}, not followed",
+            "bokade never follows redirects (a certificate and a personnummer go to base_url "
+            "only): point base_url at the platform's endpoint itself.",
+        )
+    if status == 304:
+        # NOTE: 304 answers a conditional request (If-None-Match, If-Modified-Since); bokade
+        # sends none, so a cache or proxy on the way answered for the platform.
+        return HttpStatusError(
+            "HTTP 304 Not Modified, the answer to a conditional request, which bokade never "
+            "makes: no SOAP answer",
+            "A cache or proxy between bokade and the platform probably answered in its place; "
+            "check base_url and the proxy, and report the correlation id to whoever runs them.",
+        )
+    return HttpStatusError(f"HTTP {status} without a SOAP answer", _http_hint(status))
 
 
 def _redirect_target(location: str | None) -> str:

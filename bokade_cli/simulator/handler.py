@@ -51,7 +51,7 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, payload = self.simulator.handle(body, dict(self.headers.items()))
         except Exception as exc:  # a simulator bug must still produce an answer, not a hang
             status, headers = 500, {"Content-Type": "text/plain; charset=UTF-8"}
-            payload = f"simulator error: {exc!r}".encode()
+            payload = f"simulator error: {type(exc).__name__}: {exc}".encode()
         self._send(status, headers, payload)
 
     def do_GET(self) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ..config_values import address_problem
 from ..errors import InputError
 from ..inputs import parse_toml, read_input
+from ..quoting import quote
 from . import fields
 from .scenario import (
     CONTRACTS,
@@ -41,7 +43,7 @@ def load_scenario(name_or_path: str) -> Scenario:
     path = Path(name_or_path)
     if not path.is_file():
         raise InputError(
-            f"No scenario named {name_or_path!r} and no such file.",
+            f"No scenario named {quote(name_or_path, 1000)} and no such file.",
             "Bundled scenarios: "
             + ", ".join(list_scenarios())
             + "; or give a path to a .toml file.",
@@ -55,7 +57,10 @@ def _parse(text: str, file: str, default_name: str) -> Scenario:
     name = top.text("name", default_name)
     description = top.text("description", "")
     platform = top.table("platform") or Reader({}, file, "[platform]")
-    aggregator = platform.text("aggregator", DEFAULT_AGGREGATOR)
+    aggregator = platform.text("aggregator", DEFAULT_AGGREGATOR).strip()
+    wrong = address_problem(aggregator)
+    if wrong is not None:  # bokade collects with it: it goes into every aggregated request
+        raise platform.error("aggregator", wrong)
     timeout_ms = platform.integer("aggregation_timeout_ms", 5000, minimum=1)
     agg_behaviours = fields.behaviours(platform, CONTRACTS)
     unauthorized: list[Route] = []
@@ -99,7 +104,7 @@ def _parse(text: str, file: str, default_name: str) -> Scenario:
         missing = [c for c in contracts if producer is None or c not in producer.contracts]
         if missing:
             raise reader.error(
-                key, f"no [[producers]] entry {hsa_id!r} serving {', '.join(missing)}"
+                key, f"no [[producers]] entry {quote(hsa_id)} serving {', '.join(missing)}"
             )
         return hsa_id
 

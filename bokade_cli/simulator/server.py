@@ -13,6 +13,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from ..errors import UsageError
+from ..quoting import quote
 from .core import Simulator
 from .handler import Handler
 
@@ -88,7 +89,7 @@ class _Server(ThreadingHTTPServer):
             return cls(simulator, host, port, ssl_context)
         except socket.gaierror as exc:
             raise UsageError(
-                f"cannot listen on {where}: {host!r} is not an address of this machine "
+                f"cannot listen on {where}: {quote(host)} is not an address of this machine "
                 f"({exc.strerror})",
                 "Give --host an IP address of this machine, e.g. 127.0.0.1 (the default).",
             ) from None

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from ..errors import InputError
+from ..quoting import quote, quote_value
 from .scenario import CONTRACT_ALIASES, ContractName
 
 BEHAVIOUR_KEYS = ("latency_ms", "fault", "http_status", "hang", "malformed")
@@ -51,7 +52,7 @@ class Reader:
         return self._data.keys()
 
     def error(self, key: str, problem: str) -> InputError:
-        place = f"{self._where}, key {key!r}" if self._where else f"key {key!r}"
+        place = f"{self._where}, key {quote(key)}" if self._where else f"key {quote(key)}"
         return InputError(f"Scenario file {self._file}: {place}: {problem}.", _HINT)
 
     def raw(self, key: str, default: Any = _REQUIRED) -> Any:
@@ -67,7 +68,7 @@ class Reader:
         if key in self._data and (
             not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool)
         ):
-            raise self.error(key, f"must be {label}, not {value!r}")
+            raise self.error(key, f"must be {label}, not {quote_value(value)}")
         return value
 
     def text(self, key: str, default: Any = _REQUIRED) -> Any:
@@ -111,7 +112,7 @@ class Reader:
         digits = value.replace("-", "")
         if not _PNR.fullmatch(digits) or _luhn(digits[2:11]) != int(digits[11]):
             raise self.error(
-                key, f"{value!r} is not a 12-digit personnummer with a valid check digit"
+                key, f"{quote(value)} is not a 12-digit personnummer with a valid check digit"
             )
         return str(digits)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..quoting import quote
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 _UNITS = ("y", "mo", "w", "d", "h", "min")
@@ -65,7 +67,7 @@ def parse_relative(text: str) -> RelativeTime:
     match = _EXPR.fullmatch(cleaned)
     if match is None or not (match.group("now") or match.group("steps") or match.group("clock")):
         raise ValueError(
-            f"{text!r} is not a relative time; write e.g. '+3d 10:00', '-2d 09:00', "
+            f"{quote(text)} is not a relative time; write e.g. '+3d 10:00', '-2d 09:00', "
             "'+3y+1d 10:00' or '+90min' (units y, mo, w, d, h, min)"
         )
     steps = tuple(
@@ -78,7 +80,7 @@ def parse_relative(text: str) -> RelativeTime:
         try:
             clock = time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
         except ValueError as exc:
-            raise ValueError(f"{text!r}: bad clock time ({exc})") from None
+            raise ValueError(f"{quote(text)}: bad clock time ({exc})") from None
     return RelativeTime(text=text, steps=steps, clock=clock)
 
 

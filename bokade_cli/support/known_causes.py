@@ -7,6 +7,7 @@ texts follow the seed ("Tider som inte visas", the prerequisites and the known r
 from __future__ import annotations
 
 from bokade_cli.models import Appointment
+from bokade_cli.quoting import quote
 from bokade_cli.support.codes import Code
 
 MATCH = {
@@ -127,7 +128,7 @@ def filter_detail(a: Appointment) -> str:
 def _short(value: str | None) -> str:
     if value is None:
         return "(none)"
-    return repr(value) if len(value) <= 40 else f"{value[:40]!r}... ({len(value)} characters)"
+    return quote(value, 40)
 
 
 def _minutes(iso: str | None) -> str:

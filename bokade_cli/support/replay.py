@@ -18,7 +18,6 @@ from typing import Any, get_args
 
 from bokade_cli import clock
 from bokade_cli.contracts import CONTRACTS
-from bokade_cli.contracts.shape import quote
 from bokade_cli.controls import has_unsafe
 from bokade_cli.engine.answer import Answer, read_answer
 from bokade_cli.engine.run import CALL3, call_result, calls_for_logic, unique_relations
@@ -27,6 +26,7 @@ from bokade_cli.hsa import hsa_key
 from bokade_cli.inputs import read_input
 from bokade_cli.models import CallResult, Logic, Outcome
 from bokade_cli.output.captured import read_stored
+from bokade_cli.quoting import quote
 from bokade_cli.support.capture import CONTRACT_KEYS, FORMAT, FORMAT_VERSION
 from bokade_cli.xmlparse import parse_xml
 

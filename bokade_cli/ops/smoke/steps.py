@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from bokade_cli.config import Profile
 from bokade_cli.errors import ConfigError
 from bokade_cli.ops.smoke.certinfo import format_name, read_certificate
+from bokade_cli.quoting import quote
 
 StepVerdict = Literal["pass", "warn", "fail", "skip"]
 EXPIRY_WARNING_DAYS = 30  # SITHS function certificates take weeks to renew: warn early
@@ -124,7 +125,7 @@ async def endpoint_step(profile: Profile) -> Step:
             if exc.status == 407
             else "Ask the proxy's owners whether it may reach the platform's host and port."
         )
-        detail = f"the proxy answered {exc.line!r} to CONNECT {host}:{port}"
+        detail = f"the proxy answered {quote(exc.line, 120)} to CONNECT {host}:{port}"
         return Step("endpoint", name, "fail", elapsed_ms(started), detail, hint)
     except (OSError, TimeoutError) as exc:
         detail, hint = _connect_failure(exc, profile)
@@ -184,14 +185,18 @@ async def _through_proxy(
         pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         request += f"Proxy-Authorization: Basic {base64.b64encode(pair.encode()).decode()}\r\n"
     writer.write((request + "\r\n").encode("latin-1"))
-    line = (await reader.readline()).decode("latin-1", "replace").strip()
+    # UTF-8 (bad bytes as U+FFFD), not Latin-1: a number split by a zero-width space read as
+    # Latin-1 becomes digits around "â\x80\x8b", a letter the masking cannot see through.
+    line = (await reader.readline()).decode("utf-8", "replace").strip()
     while (await reader.readline()).strip():
         pass  # the proxy's headers: nothing in them matters here
     fields = line.split(" ", 2)
-    status = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+    # isascii: int() refuses the superscript digits isdigit() accepts ("²00").
+    code = fields[1] if len(fields) > 1 else ""
+    status = int(code) if code.isascii() and code.isdigit() else 0
     if not 200 <= status < 300:
         writer.close()
-        raise ProxyRefused(status, line[:120])
+        raise ProxyRefused(status, line)
     if outer is None:
         await writer.start_tls(context, server_hostname=host)
     return reader, writer
