@@ -173,8 +173,10 @@ def parse_personnummer(text: str, today: date | None = None) -> Personnummer:
     ten = full_date[2:] + tail
     expected = _luhn_check_digit(ten[:9])
     if int(ten[9]) != expected:
+        # NOTE: neither digit is named: the serial is what masking hides, and "expected 2"
+        # would give away the last digit of the number the typo was meant to be.
         raise InvalidPersonnummer(
-            f"{label}: the check digit is {ten[9]}, expected {expected}", _CHECK_HINT
+            f"{label}: the check digit does not match the other nine digits", _CHECK_HINT
         )
     kind: Literal["personnummer", "samordningsnummer"] = (
         "samordningsnummer" if is_samordning else "personnummer"
