@@ -146,6 +146,22 @@ FAULTS = {
 }
 
 
+def test_elements_inside_a_faultstring_are_noted_with_their_text() -> None:
+    """Review 3, finding 8: `<faultstring>Producer <b>down</b> now</faultstring>` was reported
+    as "Producer now", the `<b>` part gone without a note. The message stays the field's own
+    text; the note names the element and gives every text it holds."""
+    body = (
+        "<S:Fault><faultcode>S:Server</faultcode><faultstring>partial <b>lost <i>deep</i></b>"
+        " end</faultstring></S:Fault>"
+    )
+    call1 = _call1_of(_run(_call1(500, envelope(body)), "collect"))
+    assert call1["outcome"] == "soap_fault"
+    assert call1["message"].startswith("SOAP fault S:Server: partial")
+    assert call1["notes"] == [
+        'SOAP Fault: faultstring holds element b, not read; its text: "partial end lost deep"'
+    ]
+
+
 @pytest.mark.parametrize("case", FAULTS)
 def test_what_a_fault_says_beside_the_first_faultstring_is_noted(case: str) -> None:
     body, expected = FAULTS[case]

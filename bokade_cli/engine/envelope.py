@@ -82,7 +82,37 @@ def fault_notes(body: Node) -> list[str]:
             for name in element_names(fault)
             if name not in _FAULT_FIELDS
         ]
+        notes += [
+            f"{where}: {local} holds {_named(inner)}, not read; its text: {quote(_all_text(field))}"
+            for local in ("faultcode", "faultstring", "faultactor")
+            for field in _fields(fault, local)
+            if (inner := element_names(field))
+        ]
     return notes
+
+
+def _named(names: list[str]) -> str:
+    locals_ = sorted({split_key(name)[1] for name in names})
+    return ("element " if len(locals_) == 1 else "elements ") + ", ".join(locals_)
+
+
+def _all_text(node: Node) -> str:
+    """Every text in `node`, its child elements' too, in document order as far as the parsed
+    tree keeps it (a field's own text first): what the reported message left out."""
+    parts: list[str] = []
+    pending: list[Node] = [node]
+    while pending:  # no recursion: the parser allows 200 levels
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(reversed(item))
+        elif isinstance(item, dict):
+            own = text(item)
+            if own:
+                parts.append(own)
+            pending.extend(reversed([item[name] for name in element_names(item)]))
+        elif isinstance(item, str) and item.strip():
+            parts.append(item.strip())
+    return " ".join(" ".join(parts).split())  # the parser joins a field's text pieces
 
 
 def failed_body_notes(body: Node, why: str) -> list[str]:
