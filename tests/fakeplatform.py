@@ -75,7 +75,7 @@ def slot(
     *,
     end: str | None = None,
     name: str | None = None,
-    invitation: bool | None = None,
+    invitation: bool | str | None = None,  # a str: written as it is (a hostile value)
     extra: str = "",
 ) -> dict[str, object]:
     return {

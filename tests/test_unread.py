@@ -345,3 +345,18 @@ def test_an_envelope_with_two_bodies_is_refused_not_half_read(platform: Any) -> 
     call1 = _call(result.doc, "call1")
     assert call1["outcome"] == "invalid_response" and "2 Body elements" in call1["message"]
     assert result.exit_code == 3 and result.doc["complete"] is False
+
+
+@pytest.mark.parametrize("said", ["maybe", "1" * 5000])
+def test_an_invitation_that_is_no_boolean_is_noted(platform: Any, said: str) -> None:
+    """isInvitation is an xs:boolean: any other value (audit M1) was read as false without a
+    word. It is still read so (the record is judged as any other), and the note says why."""
+    _call1(platform, scheduling_body([slot(F, START, "INV", invitation=said)]))
+    _contacts_ok(platform)
+    result = _run()
+    assert result.exit_code == 0, result.output
+    (a,) = result.doc["appointments"]
+    assert a["verdict"] == "shown"
+    (note,) = [n for n in _call(result.doc, "call1")["notes"] if "isInvitation" in n]
+    assert note.startswith('timeslotDetail #1: isInvitation "')  # a long one cut, never in a number
+    assert note.endswith("is not a boolean") and len(note) < 200

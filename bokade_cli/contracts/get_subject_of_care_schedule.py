@@ -15,6 +15,7 @@ from bokade_cli.contracts.base import (
 from bokade_cli.contracts.shape import shape, unread
 from bokade_cli.contracts.values import pick, raw, value
 from bokade_cli.models import CONTRACT_SCHEDULING, CallId, Record
+from bokade_cli.quoting import quote
 from bokade_cli.xmlparse import Node, boolean, children, key
 
 NS_RESPONDER = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
@@ -55,6 +56,10 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
         raw_start = raw(pick(get(_KEY["startTimeInclusive"])))
         raw_end = raw(pick(get(_KEY["endTimeExclusive"])))
         unknown += time_notes(raw_start, raw_end, where)
+        invitation = value(pick(get(_INVITATION)))
+        if invitation is not None and boolean(invitation) is None:
+            # Read as "not an invitation", as an absent one; the note says the value was odd.
+            unknown.append(f"{where}: isInvitation {quote(invitation)} is not a boolean")
         notes += unknown
         records.append(
             Record(
@@ -66,7 +71,7 @@ def parse(body: Node, call: CallId, target: int) -> Parsed:
                 raw_start=raw_start,
                 raw_end=raw_end,
                 booking_id=value(pick(get(_KEY["bookingId"]))),
-                invitation=bool(boolean(value(pick(get(_INVITATION))))),
+                invitation=bool(boolean(invitation)),
                 unknown_elements=tuple(unknown),
             )
         )
