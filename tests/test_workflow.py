@@ -191,6 +191,23 @@ def test_relations_from_stdin_and_a_batch_file_from_stdin(demo: RunningServer) -
     assert json.loads(batch.stdout)["cases"][0]["result"]["relations"] == [RELATIONS[2]]
 
 
+@pytest.mark.parametrize("command", ["collect", "explain", "compare"])
+def test_the_number_and_the_relations_both_from_stdin_is_a_usage_error(command: str) -> None:
+    """Standard input is read once (audit M2): the relation file's first line was read as
+    the number. Refused before anything is read or called."""
+    extra = ["--facility", RELATIONS[0]] if command == "explain" else []
+    result = run(
+        command, "-", "--relations", "-", "--base-url", "http://127.0.0.1:9", *extra,
+        input=f"{PNR}\n{RELATIONS[0]}\n",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "Error: the personnummer and --relations both read standard input (-)",
+        "Hint: Standard input is read once: give the number as an argument, or the relation "
+        "list as a file.",
+    ]
+
+
 def test_a_comma_list_in_a_batch_file_exits_2_naming_file_and_case(
     demo: RunningServer, tmp_path: Path
 ) -> None:

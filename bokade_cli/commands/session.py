@@ -129,6 +129,13 @@ def prepare_run(
     from bokade_cli.output.files import check_writable
     from bokade_cli.relations import relations_from
 
+    if personnummer == "-" and relations_file is not None and str(relations_file) == "-":
+        # Read in turn, the number would be the relation file's first line (or the reverse).
+        raise UsageError(
+            "the personnummer and --relations both read standard input (-)",
+            "Standard input is read once: give the number as an argument, or the relation "
+            "list as a file.",
+        )
     pnr = read_personnummer(personnummer, out)
     moment = parse_now(now)
     settings = load_profile(out, config, profile, {"base_url": base_url})
