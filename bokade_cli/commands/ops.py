@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,11 @@ from bokade_cli.commands.options import (
     VerboseOption,
     format_option,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from bokade_cli.ops.batch.file import Case
 
 
 class SmokeFormat(StrEnum):
@@ -233,6 +238,10 @@ def batch(
         from bokade_cli.output.progress import BatchProgress
 
         plan = load_batch(file)
+        # Every case's number is masked in the whole batch view, not just in its own case: a
+        # producer may write one case's number into another's answer, a facility name in the
+        # by-facility report, or the batch file's name.
+        out.protect(*_case_numbers(plan.cases))
         moment = parse_now(now)
         settings = load_profile(out, config, profile, {"base_url": base_url})
         if junit is not None:
@@ -264,7 +273,8 @@ def batch(
             # Names and ids come from answers: any number in them is masked, whichever case's
             # answer wrote it, and even with --unmask (the report is about facilities).
             facilities = out.anonymous(facility_documents(report))
-        view = View("batch", batch_document(run, ordered, facilities), verbose=verbose)
+        document = batch_document(run, ordered, facilities)
+        view = View("batch", document, echoes=("file",), verbose=verbose)  # file: local input
         if junit is not None:  # first: CI keeps the file even when stdout cannot take the report
             out.write_private(
                 junit,
@@ -282,6 +292,20 @@ def batch(
             if output is not None:
                 out.show_table(view)
         out.code = run.exit_code(allow_partial)
+
+
+def _case_numbers(cases: Sequence[Case]) -> list[str]:
+    """The digits of every case's valid number (an invalid one fails its case, unsent)."""
+    from bokade_cli.errors import BokadeError
+    from bokade_cli.personnummer import parse_personnummer
+
+    found = []
+    for case in cases:
+        try:
+            found.append(parse_personnummer(case.personnummer).digits)
+        except BokadeError:
+            pass
+    return found
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -258,7 +259,9 @@ def render_batch(doc: Document, console: Console, verbose: bool = False) -> None
 
     When the unmet expectations do not fit beside the cases, they are listed in full under
     the table, so every case stays one line and nothing is cut."""
-    name = doc["file"].replace("\\", "/").rpartition("/")[2]
+    # The name after the last separator: "/", and the platform's own. Not any backslash: the
+    # path was neutralised, and a byte that is not UTF-8 is now the escape "\\udcff".
+    name = doc["file"].rpartition("/")[2].rpartition(os.sep)[2]
     cases = doc["cases"]
     problems = [_problems(case) for case in cases]
     columns = _case_columns(cases)

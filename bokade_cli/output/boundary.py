@@ -96,10 +96,11 @@ class Output:
             self.numbers, dates=self.dates, generic=True, enabled=not self.unmask
         )
 
-    def protect(self, digits: str) -> None:
-        """Mask this number (12 digits) from now on, in everything written."""
-        if digits not in self.numbers:
-            self.numbers.append(digits)
+    def protect(self, *digits: str) -> None:
+        """Mask these numbers (12 digits each) from now on, in everything written."""
+        new = [d for d in dict.fromkeys(digits) if d not in self.numbers]
+        if new:
+            self.numbers.extend(new)
             self._remask()
 
     def protect_birth_date(self, masked: str) -> None:
@@ -133,8 +134,9 @@ class Output:
         """`document` with every string masked: the run's numbers and `numbers` (a batch case's
         own), and in the `echoes` keys (local input written back) any personnummer-shaped number.
         `then` is applied to each masked string in the same walk (neutralising, for humans)."""
-        if numbers:
-            mine = [*self.numbers, *numbers]
+        extra = [n for n in numbers if n not in self.numbers]
+        if extra:
+            mine = [*self.numbers, *extra]
             masker = Masker(mine, dates=self.dates, enabled=not self.unmask)
             echo = Masker(mine, dates=self.dates, generic=True, enabled=not self.unmask)
         else:
