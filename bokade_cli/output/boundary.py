@@ -12,7 +12,7 @@ import errno
 import os
 import sys
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -217,9 +217,28 @@ class Output:
         """A report file (JUnit, ...): the view made safe as for a terminal, rendered, 0600."""
         from bokade_cli.output.files import write_private
 
-        write_private(path, no_commands(render(self.safe(view, Format.table))), what)
+        with self._composing():
+            text = render(self.safe(view, Format.table))
+        write_private(path, no_commands(text), what)
+
+    def _composing(self) -> AbstractContextManager[None]:
+        """Texts a renderer joins from several values masked as joined (output/composing.py)."""
+        from bokade_cli.output.composing import composing
+
+        numbers, dates = self.numbers, self.dates
+        return composing(
+            Masker(numbers, dates=dates, loose=True, enabled=not self.unmask),
+            Masker(numbers, dates=dates, generic=True, loose=True),  # the by-facility report
+        )
 
     def _render(self, view: View, fmt: Format, stream: IO[str] | None) -> None:
+        if fmt not in MACHINE:
+            with self._composing():
+                self._render_safe(view, fmt, stream)
+        else:
+            self._render_safe(view, fmt, stream)
+
+    def _render_safe(self, view: View, fmt: Format, stream: IO[str] | None) -> None:
         doc = self.safe(view, fmt)
         if fmt is Format.json:
             self._write(dumps(doc, indent=2) + "\n", stream)

@@ -111,8 +111,15 @@ def _normal(char: str) -> str:
     return "".join(out)
 
 
+def _loose(digits: str) -> str:
+    """Digits with a separator allowed between any two (a composed text: see Masker)."""
+    return _SEP.join(digits) if digits != _ANY_SERIAL else _SEP.join(["[0-9]"] * 4)
+
+
 @lru_cache(maxsize=1024)
-def _compile(numbers: tuple[str, ...], generic: bool) -> tuple[re.Pattern[str], tuple[str, ...]]:
+def _compile(
+    numbers: tuple[str, ...], generic: bool, loose: bool = False
+) -> tuple[re.Pattern[str], tuple[str, ...]]:
     """One pattern for all forms of all numbers; group i masks as replacements[i - 1].
 
     Cached because a Masker is made per record while most texts never need the pattern.
@@ -121,7 +128,12 @@ def _compile(numbers: tuple[str, ...], generic: bool) -> tuple[re.Pattern[str], 
     for century, yy, mm, dd, serial in _variants(numbers):
         # The optional century is greedy, so a 12-digit form is masked whole, never as 10.
         tail = "[0-9]{4}" if serial == _ANY_SERIAL else serial
-        alternatives.append(f"((?:{century})?{yy}{_SEP}{mm}{_SEP}{dd}{_SEP}{tail})")
+        if loose:
+            alternatives.append(
+                f"((?:{_loose(century)}{_SEP})?{_loose(yy + mm + dd)}{_SEP}{_loose(serial)})"
+            )
+        else:
+            alternatives.append(f"((?:{century})?{yy}{_SEP}{mm}{_SEP}{dd}{_SEP}{tail})")
         replacements.append(f"{century}{yy}{mm}{dd}{_MASK}")
     if generic:
         alternatives.append(f"({_GENERIC})")
@@ -150,6 +162,8 @@ _FOUR = re.compile(r"(?=([0-9]{4}))")  # every run of four digits, overlapping
 _ASCII_DIGIT = re.compile(r"[0-9]")
 _TWELVE = re.compile(rf"([0-9]{{4}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{4}})")
 _TEN = re.compile(rf"([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{4}})")
+_LOOSE_TWELVE = re.compile(_SEP.join(["([0-9])"] * 12))
+_LOOSE_TEN = re.compile(_SEP.join(["([0-9])"] * 10))
 _GENERIC_ONLY = re.compile(_GENERIC)
 
 Span = tuple[int, int, str]  # where a match starts and ends, and what replaces it
@@ -158,7 +172,8 @@ Span = tuple[int, int, str]  # where a match starts and ends, and what replaces 
 class _Table:
     """The many-number matcher: each form's digits to the masked form that replaces it."""
 
-    def __init__(self, variants: list[tuple[str, str, str, str, str]]) -> None:
+    def __init__(self, variants: list[tuple[str, str, str, str, str]], loose: bool) -> None:
+        self.shapes = (_LOOSE_TWELVE, _LOOSE_TEN) if loose else (_TWELVE, _TEN)
         self.twelve: dict[str, str] = {}  # CCYYMMDDNNNN, or CCYYMMDD for any serial
         self.ten: dict[str, str] = {}  # YYMMDDNNNN, or YYMMDD
         for century, yy, mm, dd, serial in variants:
@@ -173,7 +188,7 @@ class _Table:
         at = _ASCII_DIGIT.search(text)
         while at is not None:
             start = at.start()
-            for shape, table in ((_TWELVE, self.twelve), (_TEN, self.ten)):
+            for shape, table in zip(self.shapes, (self.twelve, self.ten), strict=True):
                 match = shape.match(text, start)
                 if match is None:
                     continue
@@ -197,6 +212,7 @@ class Masker:
         "_enabled",
         "_generic",
         "_keys",
+        "_loose",
         "_numbers",
         "_serials",
         "_table",
@@ -209,10 +225,14 @@ class Masker:
         dates: Iterable[str] = (),
         generic: bool = False,
         enabled: bool = True,
+        loose: bool = False,
         many: int = MANY,
     ) -> None:
         """`numbers`: 12 digits each. `dates`: 8-digit birth dates (YYYYMMDD) whose every
         serial is masked, for a text whose number is known only masked (a capture's subject).
+        `loose`: the known numbers with a separator between any two digits, not only between
+        the parts: a text a renderer joined from two values may split the number anywhere
+        ("19470323-98" and "73"), and its exact digits keep other numbers out.
         `many`: above this many numbers and dates, the table matcher is used (tests set it)."""
         full = set(numbers)
         if not all(len(n) == 12 and n.isascii() and n.isdigit() for n in full):
@@ -227,7 +247,8 @@ class Masker:
         self._active = enabled and bool(unique or generic)
         self._compiled: tuple[re.Pattern[str], tuple[str, ...]] | None = None  # when first needed
         variants = _variants(unique)
-        self._table = _Table(variants) if len(unique) > many else None
+        self._loose = loose
+        self._table = _Table(variants, loose) if len(unique) > many else None
         # Every form holds the serial NNNN as is (ASCII texts have no invisible characters to
         # split it), and its digits alone hold YYMMDDNNNN: the keys of the two fast paths.
         # A date with any serial has no serial to look for: such a Masker always runs the pattern.
@@ -245,7 +266,10 @@ class Masker:
         if not self._active:
             return text
         if text.isascii() and (text.isprintable() or not _ASCII_HIDDEN.search(text)):
-            if not self._generic and self._serials and not self._holds_serial(text):
+            if self._loose:  # the serial may be split too: look for the digits alone
+                if not self._generic and not self._holds_key(_NOT_ASCII_DIGIT.sub("", text)):
+                    return text
+            elif not self._generic and self._serials and not self._holds_serial(text):
                 return text  # the usual answer: one `in` per number, no regex, no allocation
             if self._table is None:
                 return self._pattern().sub(self._replace, text)
@@ -295,7 +319,7 @@ class Masker:
 
     def _pattern(self) -> re.Pattern[str]:
         if self._compiled is None:
-            self._compiled = _compile(self._numbers, self._generic)
+            self._compiled = _compile(self._numbers, self._generic, self._loose)
         return self._compiled[0]
 
     def _replace(self, match: re.Match[str]) -> str:
