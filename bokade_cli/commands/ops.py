@@ -25,7 +25,7 @@ from bokade_cli.commands.options import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from bokade_cli.ops.batch.file import Case
 
@@ -128,7 +128,7 @@ def smoke(
         if number is not None:
             out.protect(number.digits)
         where = check_relation(facility, "--facility") if facility else None
-        pinged = tuple(check_relation(p, "--ping") for p in ping or ())
+        pinged = _distinct_pings([check_relation(p, "--ping") for p in ping or ()], out.warn)
         if junit is not None:
             check_writable(junit, "JUnit file")
         request = SmokeRequest(config, profile, {"base_url": base_url}, number, where, pinged)
@@ -292,6 +292,20 @@ def batch(
             if output is not None:
                 out.show_table(view)
         out.code = run.exit_code(allow_partial)
+
+
+def _distinct_pings(addresses: list[str], warn: Callable[[str], None]) -> tuple[str, ...]:
+    """Each address pinged once, as first written: a repeat (in any case: HSA-ids compare
+    without it) would be a second series with the same labels, which Prometheus rejects."""
+    from bokade_cli.hsa import hsa_key
+
+    first: dict[str, str] = {}
+    for address in addresses:
+        if hsa_key(address) in first:
+            warn(f"--ping {address} repeats {first[hsa_key(address)]}: it is pinged once.")
+        else:
+            first[hsa_key(address)] = address
+    return tuple(first.values())
 
 
 def _case_numbers(cases: Sequence[Case]) -> list[str]:
