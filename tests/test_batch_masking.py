@@ -109,3 +109,25 @@ def test_batch_file_name_is_masked_and_whole_in_json_and_the_table_title(
     titles = [line for line in table.splitlines() if line.startswith("Batch ")]
     assert titles == ["Batch b\\udcff-19470323-**** ::error::x.toml"], table
     assert _leaked(table) == []
+
+
+def test_batch_junit_timestamp_is_when_the_suite_ran_in_local_time(
+    url: str, tmp_path: Path
+) -> None:
+    # --now is the instant the rules judge against (here a year off); the JUnit suite says
+    # when it ran, in Swedish time with its offset, as smoke's does (review 3, finding 9).
+    import xml.etree.ElementTree as ET
+    from datetime import datetime
+
+    from bokade_cli import clock
+
+    junit = tmp_path / "batch.xml"
+    argv = ["batch", str(_cases(tmp_path)), "--base-url", url, "--now", "2025-01-01T12:00"]
+    result = CliRunner().invoke(app, [*argv, "--junit", str(junit)])
+    assert result.exit_code == 0, result.output
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    stamp = datetime.fromisoformat(suite.get("timestamp") or "")
+    now = clock.local(clock.now_instant())
+    assert stamp.utcoffset() == now.utcoffset()
+    assert abs((now - stamp).total_seconds()) < 120

@@ -222,6 +222,7 @@ def batch(
     with guarded(
         fmt, BatchFormat, debug=debug, unmask=unmask, verbose=verbose, output=output
     ) as out:
+        from bokade_cli import clock
         from bokade_cli.commands.session import RunObserver, load_profile, parse_now
         from bokade_cli.ops.batch.file import load_batch
         from bokade_cli.ops.batch.run import CaseResult, run_batch
@@ -247,6 +248,9 @@ def batch(
         if junit is not None:
             check_writable(junit, "JUnit file")
         quiet = out.fmt is not Format.table and output is None and not verbose
+        # When the suite ran, in local time with its offset, as smoke writes it (--now is the
+        # instant the rules judge against, not when the run happened).
+        started = clock.local(clock.now_instant())
         cases: dict[int, dict[str, object]] = {}
         with BatchProgress(len(plan.cases), quiet, out.err_console()) as progress:
 
@@ -280,7 +284,7 @@ def batch(
                 junit,
                 view,
                 lambda doc: junit_document(
-                    "bokade batch", batch_junit(doc), "bokade.batch", moment
+                    "bokade batch", batch_junit(doc), "bokade.batch", started
                 ),
                 "JUnit file",
             )
