@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import stat
 from collections.abc import Iterator
 from datetime import datetime
@@ -113,11 +114,12 @@ def _section(stdout: str) -> list[str]:
 
 
 def _table_rows(section: list[str]) -> list[list[str]]:
-    """The header (drawn with ┃) and body (│) rows of the section's table, cell by cell."""
+    """The header and body rows of the section's table, cell by cell: drawn as the collect
+    table is (output/layout.py), columns apart by two spaces or more, a rule under the header."""
+    rule = next(i for i, line in enumerate(section) if line.startswith("─"))
+    end = next(i for i, line in enumerate(section) if line.startswith("Overall"))
     return [
-        [cell.strip() for cell in line.replace("┃", "│").strip("│").split("│")]
-        for line in section
-        if line.startswith(("┃", "│"))
+        re.split(r" {2,}", line.strip()) for line in (section[rule - 1], *section[rule + 1 : end])
     ]
 
 
@@ -338,7 +340,7 @@ def test_hostile_names_are_masked_neutralised_and_never_formulas(
 
     table = _batch(hostile, path, "--by-facility")
     # Six facilities each lose an appointment; the section names the first five to contact.
-    ranks = [line.split(".")[0] for line in _section(table.stdout) if line[2:3].isdigit()]
+    ranks = [line.split(".")[0] for line in _section(table.stdout) if line[:3].strip().isdigit()]
     assert ranks == ["  1", "  2", "  3", "  4", "  5"]
     assert "\u202e" not in table.stdout
     assert not any(line.startswith("::") for line in table.stdout.splitlines())

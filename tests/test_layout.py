@@ -317,3 +317,19 @@ def test_identifiers_wider_than_the_terminal_fold_but_nothing_overflows(tmp_path
     assert any(
         long_id in line and "SE2321000016-L001 Långt namn" in line for line in piped.splitlines()
     )
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_the_by_facility_report_never_breaks_an_hsa_id(demo: RunningServer, columns: int) -> None:
+    # As the collect table: names shortened or under the id, figures per call dropped when
+    # narrow, but every HSA-id whole on one line (review 3, finding 9).
+    argv = ["batch", SAMPLE_BATCH, "--base-url", demo.base_url, "--now", NOW, "--by-facility"]
+    _, text = on_terminal(argv, columns)
+    _, piped = in_pipe(argv)
+    section = text[text.index("Target readiness by facility") :]
+    whole = piped[piped.index("Target readiness by facility") :]
+    for line in section.splitlines():
+        assert cell_len(line) <= columns, line
+    assert _identifiers(section)["hsa-id"] == _identifiers(whole)["hsa-id"], section
+    assert _identifiers(section)["hsa-id"], section

@@ -344,3 +344,31 @@ def test_certificate_days_to_expiry(tmp_path: Path) -> None:
     assert steps["certificate"]["verdict"] == "warn" and steps["certificate"]["data"]["days_left"] == 20  # fmt: skip
     assert families["bokade_smoke_certificate_expiry_days"].help.startswith("Whole days")  # type: ignore[union-attr]
     _check_against_json(families, doc)
+
+
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_a_repeated_ping_is_one_series_and_a_warning(plain: str) -> None:
+    # The same HSA-id twice, and once more in other case: one step, one series per label set
+    # (review 3, finding 4). Prometheus drops a file that repeats a label set.
+    pings = ["SE2321000016-A001", "SE2321000016-A001", "se2321000016-a001"]
+    args = ["--base-url", plain, "--pnr", PNR, *(x for p in pings for x in ("--ping", p))]
+    metrics = smoke(*args, "--format", "openmetrics")
+    families = parse_openmetrics(metrics.stdout)  # refuses the same labels twice
+    steps = [
+        labels["step"] for _, labels, _ in families["bokade_smoke_step_latency_seconds"].samples
+    ]
+    assert steps.count("ping:SE2321000016-A001") == 1 and not any("a001" in s for s in steps)
+    assert metrics.stderr.count("is pinged once") == 2, metrics.stderr
+    doc = json.loads(smoke(*args, "--format", "json").stdout)
+    assert [s["step"] for s in doc["steps"]].count("ping:SE2321000016-A001") == 1
+
+
+def test_the_renderer_writes_a_label_set_once() -> None:
+    from bokade_cli.output.openmetrics import render_smoke
+
+    step = {"step": "ping:X", "title": "t", "verdict": "pass", "elapsed_ms": 5, "data": {}}
+    doc = {"profile": "p", "passed": True, "steps": [step, {**step, "elapsed_ms": 9}]}
+    families = parse_openmetrics(render_smoke(doc))
+    assert families["bokade_smoke_step_latency_seconds"].samples == [
+        ("bokade_smoke_step_latency_seconds", {"profile": "p", "step": "ping:X"}, 0.005)
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,11 @@ from bokade_cli.commands.options import (
     VerboseOption,
     format_option,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from bokade_cli.ops.batch.file import Case
 
 
 class SmokeFormat(StrEnum):
@@ -123,7 +128,7 @@ def smoke(
         if number is not None:
             out.protect(number.digits)
         where = check_relation(facility, "--facility") if facility else None
-        pinged = tuple(check_relation(p, "--ping") for p in ping or ())
+        pinged = _distinct_pings([check_relation(p, "--ping") for p in ping or ()], out.warn)
         if junit is not None:
             check_writable(junit, "JUnit file")
         request = SmokeRequest(config, profile, {"base_url": base_url}, number, where, pinged)
@@ -217,6 +222,7 @@ def batch(
     with guarded(
         fmt, BatchFormat, debug=debug, unmask=unmask, verbose=verbose, output=output
     ) as out:
+        from bokade_cli import clock
         from bokade_cli.commands.session import RunObserver, load_profile, parse_now
         from bokade_cli.ops.batch.file import load_batch
         from bokade_cli.ops.batch.run import CaseResult, run_batch
@@ -233,11 +239,18 @@ def batch(
         from bokade_cli.output.progress import BatchProgress
 
         plan = load_batch(file)
+        # Every case's number is masked in the whole batch view, not just in its own case: a
+        # producer may write one case's number into another's answer, a facility name in the
+        # by-facility report, or the batch file's name.
+        out.protect(*_case_numbers(plan.cases))
         moment = parse_now(now)
         settings = load_profile(out, config, profile, {"base_url": base_url})
         if junit is not None:
             check_writable(junit, "JUnit file")
         quiet = out.fmt is not Format.table and output is None and not verbose
+        # When the suite ran, in local time with its offset, as smoke writes it (--now is the
+        # instant the rules judge against, not when the run happened).
+        started = clock.local(clock.now_instant())
         cases: dict[int, dict[str, object]] = {}
         with BatchProgress(len(plan.cases), quiet, out.err_console()) as progress:
 
@@ -264,13 +277,14 @@ def batch(
             # Names and ids come from answers: any number in them is masked, whichever case's
             # answer wrote it, and even with --unmask (the report is about facilities).
             facilities = out.anonymous(facility_documents(report))
-        view = View("batch", batch_document(run, ordered, facilities), verbose=verbose)
+        document = batch_document(run, ordered, facilities)
+        view = View("batch", document, echoes=("file",), verbose=verbose)  # file: local input
         if junit is not None:  # first: CI keeps the file even when stdout cannot take the report
             out.write_private(
                 junit,
                 view,
                 lambda doc: junit_document(
-                    "bokade batch", batch_junit(doc), "bokade.batch", moment
+                    "bokade batch", batch_junit(doc), "bokade.batch", started
                 ),
                 "JUnit file",
             )
@@ -282,6 +296,34 @@ def batch(
             if output is not None:
                 out.show_table(view)
         out.code = run.exit_code(allow_partial)
+
+
+def _distinct_pings(addresses: list[str], warn: Callable[[str], None]) -> tuple[str, ...]:
+    """Each address pinged once, as first written: a repeat (in any case: HSA-ids compare
+    without it) would be a second series with the same labels, which Prometheus rejects."""
+    from bokade_cli.hsa import hsa_key
+
+    first: dict[str, str] = {}
+    for address in addresses:
+        if hsa_key(address) in first:
+            warn(f"--ping {address} repeats {first[hsa_key(address)]}: it is pinged once.")
+        else:
+            first[hsa_key(address)] = address
+    return tuple(first.values())
+
+
+def _case_numbers(cases: Sequence[Case]) -> list[str]:
+    """The digits of every case's valid number (an invalid one fails its case, unsent)."""
+    from bokade_cli.errors import BokadeError
+    from bokade_cli.personnummer import parse_personnummer
+
+    found = []
+    for case in cases:
+        try:
+            found.append(parse_personnummer(case.personnummer).digits)
+        except BokadeError:
+            pass
+    return found
 
 
 def register(app: typer.Typer) -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from bokade_cli.models import CALL_PRIORITY
+from bokade_cli.output.composing import report_section
 from bokade_cli.output.csvtext import csv_text
 from bokade_cli.output.documents import SCHEMA_VERSION, collect_document, stats_fields
 from bokade_cli.output.junit import JUnitCase
 from bokade_cli.output.layout import Cell, Column, Line, cell, hanging, name, print_fitted
-from bokade_cli.output.table import render_stats
+from bokade_cli.output.table import facility_line, facility_lines, render_stats
 from bokade_cli.rules import sum_stats
 
 if TYPE_CHECKING:
@@ -150,22 +151,25 @@ def render_facilities_csv(doc: Document, verbose: bool = False) -> str:
 
 def render_facilities(facilities: list[Document], console: Console) -> None:
     """The section "Target readiness by facility": the table, the overall readiness, the
-    facilities to contact first, and those that fail in call1."""
-    # The facility's id and name share a cell and its call1 status is one column: rich lays a
-    # table out cell by cell, and a batch can name hundreds of facilities.
-    table = Table(title="Target readiness by facility", title_justify="left", header_style="bold")
-    table.add_column("Facility", overflow="fold")
-    for column in ("Shown", *CALL_PRIORITY, "Lost under target", "Cases"):
-        table.add_column(column, justify="right")
-    table.add_column("Engagement index")
-    for f in facilities:
-        index = _index_status(f)
-        table.add_row(
-            Text(_facility(f)),
-            *(Text(str(n)) for n in _figures(f)),
-            Text(index, style="red" if index == "failed" else ""),
-        )
-    console.print(table)
+    facilities to contact first, and those that fail in call1. It names no citizen: its
+    composed texts are masked as the report's values are, even with --unmask."""
+    with report_section():
+        _render_facilities(facilities, console)
+
+
+def _render_facilities(facilities: list[Document], console: Console) -> None:
+    # Laid out as the collect table is (output/layout.py): an HSA-id is never cut or folded;
+    # the name is shortened, or goes under the id, when the terminal is narrow, and narrower
+    # still the figures per call are left to the JSON and CSV.
+    print_fitted(
+        console,
+        (
+            _facility_columns(facilities, wide=True),
+            lambda: _facility_columns(facilities, wide=False),
+            lambda: _facility_columns(facilities, wide=False, by_call=False),
+        ),
+        title="Target readiness by facility",
+    )
     shown = sum(f["shown"] for f in facilities)
     call1 = sum(f["by_call"]["call1"] for f in facilities)
     if shown:
@@ -209,6 +213,31 @@ def render_facilities(facilities: list[Document], console: Console) -> None:
                 "does): " + ", ".join(_facility(f) for f in failing) + "."
             )
         )
+
+
+def _facility_columns(
+    facilities: list[Document], *, wide: bool, by_call: bool = True
+) -> list[Column]:
+    """One line per facility (`HSA-id name`), or two (the name under the HSA-id)."""
+
+    def index(f: Document) -> Cell:
+        status = _index_status(f)
+        return cell(Line(status, "red" if status == "failed" else ""))
+
+    headers = [("Shown", "Shown"), *((c, c) for c in CALL_PRIORITY)]
+    headers += [("Lost under target", "Lost"), ("Cases", "Cases")]
+    shown = [i for i, (header, _) in enumerate(headers) if by_call or header not in CALL_PRIORITY]
+    return [
+        Column(
+            "Facility",
+            cells=[cell(facility_line(f)) if wide else facility_lines(f) for f in facilities],
+        ),
+        *(
+            Column(*headers[i], "right", cells=[cell(str(_figures(f)[i])) for f in facilities])
+            for i in shown
+        ),
+        Column("Engagement index", "Index", cells=[index(f) for f in facilities]),
+    ]
 
 
 def _figures(f: Document) -> tuple[int, ...]:
@@ -258,7 +287,9 @@ def render_batch(doc: Document, console: Console, verbose: bool = False) -> None
 
     When the unmet expectations do not fit beside the cases, they are listed in full under
     the table, so every case stays one line and nothing is cut."""
-    name = doc["file"].replace("\\", "/").rpartition("/")[2]
+    # The name after the last separator: "/", and the platform's own. Not any backslash: the
+    # path was neutralised, and a byte that is not UTF-8 is now the escape "\\udcff".
+    name = doc["file"].rpartition("/")[2].rpartition(os.sep)[2]
     cases = doc["cases"]
     problems = [_problems(case) for case in cases]
     columns = _case_columns(cases)

@@ -12,7 +12,7 @@ import errno
 import os
 import sys
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -96,10 +96,11 @@ class Output:
             self.numbers, dates=self.dates, generic=True, enabled=not self.unmask
         )
 
-    def protect(self, digits: str) -> None:
-        """Mask this number (12 digits) from now on, in everything written."""
-        if digits not in self.numbers:
-            self.numbers.append(digits)
+    def protect(self, *digits: str) -> None:
+        """Mask these numbers (12 digits each) from now on, in everything written."""
+        new = [d for d in dict.fromkeys(digits) if d not in self.numbers]
+        if new:
+            self.numbers.extend(new)
             self._remask()
 
     def protect_birth_date(self, masked: str) -> None:
@@ -133,8 +134,9 @@ class Output:
         """`document` with every string masked: the run's numbers and `numbers` (a batch case's
         own), and in the `echoes` keys (local input written back) any personnummer-shaped number.
         `then` is applied to each masked string in the same walk (neutralising, for humans)."""
-        if numbers:
-            mine = [*self.numbers, *numbers]
+        extra = [n for n in numbers if n not in self.numbers]
+        if extra:
+            mine = [*self.numbers, *extra]
             masker = Masker(mine, dates=self.dates, enabled=not self.unmask)
             echo = Masker(mine, dates=self.dates, generic=True, enabled=not self.unmask)
         else:
@@ -215,9 +217,28 @@ class Output:
         """A report file (JUnit, ...): the view made safe as for a terminal, rendered, 0600."""
         from bokade_cli.output.files import write_private
 
-        write_private(path, no_commands(render(self.safe(view, Format.table))), what)
+        with self._composing():
+            text = render(self.safe(view, Format.table))
+        write_private(path, no_commands(text), what)
+
+    def _composing(self) -> AbstractContextManager[None]:
+        """Texts a renderer joins from several values masked as joined (output/composing.py)."""
+        from bokade_cli.output.composing import composing
+
+        numbers, dates = self.numbers, self.dates
+        return composing(
+            Masker(numbers, dates=dates, loose=True, enabled=not self.unmask),
+            Masker(numbers, dates=dates, generic=True, loose=True),  # the by-facility report
+        )
 
     def _render(self, view: View, fmt: Format, stream: IO[str] | None) -> None:
+        if fmt not in MACHINE:
+            with self._composing():
+                self._render_safe(view, fmt, stream)
+        else:
+            self._render_safe(view, fmt, stream)
+
+    def _render_safe(self, view: View, fmt: Format, stream: IO[str] | None) -> None:
         doc = self.safe(view, fmt)
         if fmt is Format.json:
             self._write(dumps(doc, indent=2) + "\n", stream)

@@ -91,6 +91,15 @@ def _console_class() -> type[Console]:
             self.quiet = True
             raise BrokenPipeError
 
+        def print(self, *objects: Any, **options: Any) -> None:
+            """A Text printed as it is (a sentence joining values) is masked as one."""
+            from rich.text import Text
+
+            from bokade_cli.output.composing import composed_text
+
+            texts = (composed_text(o) if isinstance(o, Text) else o for o in objects)
+            super().print(*texts, **options)
+
     return _Console
 
 

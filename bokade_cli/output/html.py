@@ -15,6 +15,7 @@ from html import escape as _escape
 from typing import Any
 
 from bokade_cli.output import reporting as words
+from bokade_cli.output.composing import composed
 
 Document = dict[str, Any]
 
@@ -57,8 +58,9 @@ _OUTCOME_CLASS = {"ok": "ok", "skipped": "skipped"}
 
 
 def esc(value: object) -> str:
-    """Any value as HTML text (quotes escaped, so it is safe in attributes too)."""
-    return _escape("" if value is None else str(value), quote=True)
+    """Any value as HTML text (quotes escaped, so it is safe in attributes too), masked as a
+    whole first: it may be a cell or sentence composed of several values."""
+    return _escape(composed("" if value is None else str(value)), quote=True)
 
 
 def tag(label: object, css: str) -> str:

@@ -21,6 +21,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Span, Text
 
+from bokade_cli.output.composing import composed, composed_text
+
 MIN_NAME = 8  # a shortened name keeps at least this many cells ("Vårdcen…"), or the layout changes
 
 
@@ -48,6 +50,20 @@ class Line(NamedTuple):
 Cell = tuple[Line, ...]
 
 
+def _composed_cell(lines: Cell) -> Cell:
+    if len(lines) == 1:
+        text = composed(lines[0].text)
+        return lines if text == lines[0].text else (lines[0]._replace(text=text),)
+    joined = "\n".join(line.text for line in lines)
+    masked = composed(joined)
+    if masked == joined:
+        return lines
+    # A number across the lines is masked as one: the cell has fewer lines, each styled and
+    # kept as the line it starts with was.
+    parts = masked.split("\n")
+    return tuple(line._replace(text=part) for line, part in zip(lines, parts, strict=False))
+
+
 def cell(*lines: str | Line) -> Cell:
     return tuple([x if isinstance(x, Line) else Line(x) for x in lines])
 
@@ -63,6 +79,11 @@ class Column:
     short: str | None = None  # the header when space is tight
     justify: str = "left"
     cells: list[Cell] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Each cell is masked as a whole before it is measured: a line may join values, and
+        # a cell's lines are read together (an HSA-id over its name).
+        self.cells = [_composed_cell(c) for c in self.cells]
 
     @property
     def need(self) -> int:
@@ -260,7 +281,9 @@ def draw(console: Console, text: Text) -> None:
     if console.color_system is None and not console.record:
         console.file.write(text.plain + "\n")
     else:
-        console.print(text, soft_wrap=True)
+        # Past the console's own print, which masks a Text as one: the cells are masked
+        # already, and a length change between them would break the layout.
+        Console.print(console, text, soft_wrap=True)
 
 
 def hanging(console: Console, head: Text, body: Text, indent: int = 0) -> None:
@@ -268,5 +291,5 @@ def hanging(console: Console, head: Text, body: Text, indent: int = 0) -> None:
     grid = Table.grid(padding=(0, 0))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_row(Text(" " * indent) + head, body)
+    grid.add_row(composed_text(Text(" " * indent) + head), composed_text(body))
     console.print(grid)

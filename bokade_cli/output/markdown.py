@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bokade_cli.output import reporting as words
+from bokade_cli.output.composing import composed
 
 Document = dict[str, Any]
 
@@ -26,8 +27,9 @@ _BREAKS = re.compile(r"[\r\n\u0085\u2028\u2029]+")
 
 
 def escape(value: object) -> str:
-    """Any value as inline Markdown text that renders as itself, on one line."""
-    text = "" if value is None else str(value)
+    """Any value as inline Markdown text that renders as itself, on one line (masked as a
+    whole first: it may be a cell or sentence composed of several values)."""
+    text = composed("" if value is None else str(value))
     return _SPECIAL.sub(_escaped, _BREAKS.sub(" ", text)).strip()
 
 
@@ -37,7 +39,7 @@ def _escaped(match: re.Match[str]) -> str:
 
 def code(value: object) -> str:
     """A code span for a plain identifier of ours; anything else as escaped text."""
-    text = "" if value is None else str(value)
+    text = composed("" if value is None else str(value))
     return f"`{text}`" if _IDENTIFIER.fullmatch(text) else escape(text)
 
 

@@ -47,7 +47,13 @@ def _family(
     if unit:
         lines.append(f"# UNIT {name} {unit}")
     lines.append(f"# HELP {name} {_help(help)}")
-    lines += [f"{name}{labels} {_number(value)}" for labels, value in samples]
+    # A label set is written once: OpenMetrics requires it unique within a family, and
+    # Prometheus drops a file that repeats one. The first sample of a repeated set stands.
+    written: set[str] = set()
+    for labels, value in samples:
+        if labels not in written:
+            written.add(labels)
+            lines.append(f"{name}{labels} {_number(value)}")
     return lines
 
 

@@ -111,8 +111,15 @@ def _normal(char: str) -> str:
     return "".join(out)
 
 
+def _loose(digits: str) -> str:
+    """Digits with a separator allowed between any two (a composed text: see Masker)."""
+    return _SEP.join(digits) if digits != _ANY_SERIAL else _SEP.join(["[0-9]"] * 4)
+
+
 @lru_cache(maxsize=1024)
-def _compile(numbers: tuple[str, ...], generic: bool) -> tuple[re.Pattern[str], tuple[str, ...]]:
+def _compile(
+    numbers: tuple[str, ...], generic: bool, loose: bool = False
+) -> tuple[re.Pattern[str], tuple[str, ...]]:
     """One pattern for all forms of all numbers; group i masks as replacements[i - 1].
 
     Cached because a Masker is made per record while most texts never need the pattern.
@@ -121,7 +128,12 @@ def _compile(numbers: tuple[str, ...], generic: bool) -> tuple[re.Pattern[str], 
     for century, yy, mm, dd, serial in _variants(numbers):
         # The optional century is greedy, so a 12-digit form is masked whole, never as 10.
         tail = "[0-9]{4}" if serial == _ANY_SERIAL else serial
-        alternatives.append(f"((?:{century})?{yy}{_SEP}{mm}{_SEP}{dd}{_SEP}{tail})")
+        if loose:
+            alternatives.append(
+                f"((?:{_loose(century)}{_SEP})?{_loose(yy + mm + dd)}{_SEP}{_loose(serial)})"
+            )
+        else:
+            alternatives.append(f"((?:{century})?{yy}{_SEP}{mm}{_SEP}{dd}{_SEP}{tail})")
         replacements.append(f"{century}{yy}{mm}{dd}{_MASK}")
     if generic:
         alternatives.append(f"({_GENERIC})")
@@ -141,10 +153,70 @@ def _variants(numbers: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
     return found
 
 
+# Above this many numbers (a batch view knows every case's), one alternative per number makes
+# the pattern slow (1,000 numbers: 2.6 ms per text that holds a serial) and each text's fast
+# check one `in` per serial. Then a number's shape is found once and its digits looked up in a
+# table: the cost no longer grows with the count.
+MANY = 4
+_FOUR = re.compile(r"(?=([0-9]{4}))")  # every run of four digits, overlapping
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_TWELVE = re.compile(rf"([0-9]{{4}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{4}})")
+_TEN = re.compile(rf"([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{4}})")
+_LOOSE_TWELVE = re.compile(_SEP.join(["([0-9])"] * 12))
+_LOOSE_TEN = re.compile(_SEP.join(["([0-9])"] * 10))
+_GENERIC_ONLY = re.compile(_GENERIC)
+
+Span = tuple[int, int, str]  # where a match starts and ends, and what replaces it
+
+
+class _Table:
+    """The many-number matcher: each form's digits to the masked form that replaces it."""
+
+    def __init__(self, variants: list[tuple[str, str, str, str, str]], loose: bool) -> None:
+        self.shapes = (_LOOSE_TWELVE, _LOOSE_TEN) if loose else (_TWELVE, _TEN)
+        self.twelve: dict[str, str] = {}  # CCYYMMDDNNNN, or CCYYMMDD for any serial
+        self.ten: dict[str, str] = {}  # YYMMDDNNNN, or YYMMDD
+        for century, yy, mm, dd, serial in variants:
+            masked = f"{century}{yy}{mm}{dd}{_MASK}"
+            tail = "" if serial == _ANY_SERIAL else serial
+            self.twelve.setdefault(f"{century}{yy}{mm}{dd}{tail}", masked)
+            self.ten.setdefault(f"{yy}{mm}{dd}{tail}", masked)
+
+    def spans(self, text: str) -> list[Span]:
+        """Every match, leftmost first: at each digit, the 12-digit reading before the 10."""
+        found: list[Span] = []
+        at = _ASCII_DIGIT.search(text)
+        while at is not None:
+            start = at.start()
+            for shape, table in zip(self.shapes, (self.twelve, self.ten), strict=True):
+                match = shape.match(text, start)
+                if match is None:
+                    continue
+                digits = "".join(match.groups())
+                masked = table.get(digits) or table.get(digits[:-4])
+                if masked:
+                    found.append((start, match.end(), masked))
+                    at = _ASCII_DIGIT.search(text, match.end())
+                    break
+            else:
+                at = _ASCII_DIGIT.search(text, start + 1)
+        return found
+
+
 class Masker:
     """Masks every written form of the given numbers (and, with generic=True, any plausible personnummer-shaped digits) in texts."""
 
-    __slots__ = ("_active", "_compiled", "_enabled", "_generic", "_keys", "_numbers", "_serials")
+    __slots__ = (
+        "_active",
+        "_compiled",
+        "_enabled",
+        "_generic",
+        "_keys",
+        "_loose",
+        "_numbers",
+        "_serials",
+        "_table",
+    )
 
     def __init__(
         self,
@@ -153,9 +225,15 @@ class Masker:
         dates: Iterable[str] = (),
         generic: bool = False,
         enabled: bool = True,
+        loose: bool = False,
+        many: int = MANY,
     ) -> None:
         """`numbers`: 12 digits each. `dates`: 8-digit birth dates (YYYYMMDD) whose every
-        serial is masked, for a text whose number is known only masked (a capture's subject)."""
+        serial is masked, for a text whose number is known only masked (a capture's subject).
+        `loose`: the known numbers with a separator between any two digits, not only between
+        the parts: a text a renderer joined from two values may split the number anywhere
+        ("19470323-98" and "73"), and its exact digits keep other numbers out.
+        `many`: above this many numbers and dates, the table matcher is used (tests set it)."""
         full = set(numbers)
         if not all(len(n) == 12 and n.isascii() and n.isdigit() for n in full):
             raise ValueError("Masker expects numbers as 12 ASCII digits")  # never echo them
@@ -169,11 +247,13 @@ class Masker:
         self._active = enabled and bool(unique or generic)
         self._compiled: tuple[re.Pattern[str], tuple[str, ...]] | None = None  # when first needed
         variants = _variants(unique)
+        self._loose = loose
+        self._table = _Table(variants, loose) if len(unique) > many else None
         # Every form holds the serial NNNN as is (ASCII texts have no invisible characters to
         # split it), and its digits alone hold YYMMDDNNNN: the keys of the two fast paths.
         # A date with any serial has no serial to look for: such a Masker always runs the pattern.
-        self._serials = () if births else tuple({v[4] for v in variants})
-        self._keys = tuple({"".join(v[1:]).replace(_ANY_SERIAL, "") for v in variants})
+        self._serials = frozenset() if births else frozenset(v[4] for v in variants)
+        self._keys = frozenset("".join(v[1:]).replace(_ANY_SERIAL, "") for v in variants)
 
     @property
     def enabled(self) -> bool:
@@ -186,13 +266,14 @@ class Masker:
         if not self._active:
             return text
         if text.isascii() and (text.isprintable() or not _ASCII_HIDDEN.search(text)):
-            if not self._generic and self._serials:
-                for serial in self._serials:
-                    if serial in text:
-                        break
-                else:  # the usual answer: one `in` per number, no regex, no allocation
+            if self._loose:  # the serial may be split too: look for the digits alone
+                if not self._generic and not self._holds_key(_NOT_ASCII_DIGIT.sub("", text)):
                     return text
-            return self._pattern().sub(self._replace, text)
+            elif not self._generic and self._serials and not self._holds_serial(text):
+                return text  # the usual answer: one `in` per number, no regex, no allocation
+            if self._table is None:
+                return self._pattern().sub(self._replace, text)
+            return _replaced(text, self._spans(text), None)
         # NOTE: NFKC of the whole text can differ from the per-character view only in how
         # letters and marks compose, never in its digits, so this check is safe before the
         # slow path.
@@ -201,9 +282,25 @@ class Masker:
             return text
         if not self._generic:
             plain = "".join("0123456789"[unicodedata.decimal(d)] for d in digits)
-            if not any(key in plain for key in self._keys):
+            if not self._holds_key(plain):
                 return text
         return self._mask_normalised(text)
+
+    def _holds_serial(self, text: str) -> bool:
+        if len(self._serials) <= MANY:
+            return any(serial in text for serial in self._serials)
+        return not self._serials.isdisjoint(_FOUR.findall(text))
+
+    def _holds_key(self, plain: str) -> bool:
+        if len(self._keys) <= MANY:
+            return any(key in plain for key in self._keys)
+        return (
+            any(plain[i : i + 10] in self._keys for i in range(len(plain) - 9))
+            or (
+                any(len(key) == 6 for key in self._keys)  # a date with any serial: 6-digit keys
+                and any(plain[i : i + 6] in self._keys for i in range(len(plain) - 5))
+            )
+        )
 
     def tree(self, value: object) -> object:
         """`value` with every string masked: dict keys and values, lists, tuples (as lists)."""
@@ -222,7 +319,7 @@ class Masker:
 
     def _pattern(self) -> re.Pattern[str]:
         if self._compiled is None:
-            self._compiled = _compile(self._numbers, self._generic)
+            self._compiled = _compile(self._numbers, self._generic, self._loose)
         return self._compiled[0]
 
     def _replace(self, match: re.Match[str]) -> str:
@@ -230,8 +327,26 @@ class Masker:
         replacement = self._compiled[1][(match.lastindex or 1) - 1]
         if replacement:
             return replacement
-        digits = _NOT_ASCII_DIGIT.sub("", match.group())
-        return digits[:-4] + _MASK  # the generic rule keeps the date part as it was written
+        return _generic_masked(match.group())
+
+    def _spans(self, text: str) -> list[Span]:
+        """Every match in an ASCII or normalised text, leftmost first, none overlapping."""
+        if self._table is None:
+            return [(m.start(), m.end(), self._replace(m)) for m in self._pattern().finditer(text)]
+        found = self._table.spans(text)
+        if not self._generic:
+            return found
+        # The citizen's own forms first where both start at the same place, as the single
+        # pattern's order of alternatives has it.
+        generic = [
+            (m.start(), m.end(), _generic_masked(m.group())) for m in _GENERIC_ONLY.finditer(text)
+        ]
+        merged: list[Span] = []
+        ordered = [(span, 0) for span in found] + [(span, 1) for span in generic]
+        for span, _ in sorted(ordered, key=lambda item: (item[0][0], item[1])):
+            if not merged or span[0] >= merged[-1][1]:
+                merged.append(span)
+        return merged
 
     def _mask_normalised(self, text: str) -> str:
         """Match on a normalised copy and replace the original characters each match came from."""
@@ -241,20 +356,31 @@ class Masker:
             normal = _normal(char)
             parts.append(normal)
             origin.extend([index] * len(normal))
-        out: list[str] = []
-        done = 0
-        for match in self._pattern().finditer("".join(parts)):
-            start, end = origin[match.start()], origin[match.end() - 1] + 1
-            if end <= done:  # wholly inside a character an earlier match replaced
-                continue
-            # A match may start inside a character that the previous one ended in ("㉑" is
-            # "21"); the slice is then empty and that character is replaced only once.
-            out += (text[done:start], self._replace(match))
-            done = end
-        if not out:
-            return text
-        out.append(text[done:])
-        return "".join(out)
+        return _replaced(text, self._spans("".join(parts)), origin)
+
+
+def _generic_masked(found: str) -> str:
+    digits = _NOT_ASCII_DIGIT.sub("", found)
+    return digits[:-4] + _MASK  # the generic rule keeps the date part as it was written
+
+
+def _replaced(text: str, spans: list[Span], origin: list[int] | None) -> str:
+    """`text` with each span replaced; the spans index a normalised copy, whose characters
+    `origin` maps back to `text` (None: the spans index `text` itself)."""
+    out: list[str] = []
+    done = 0
+    for first, after, replacement in spans:
+        start, end = (first, after) if origin is None else (origin[first], origin[after - 1] + 1)
+        if end <= done:  # wholly inside a character an earlier match replaced
+            continue
+        # A match may start inside a character that the previous one ended in ("㉑" is
+        # "21"); the slice is then empty and that character is replaced only once.
+        out += (text[done:start], replacement)
+        done = end
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _visible(match: re.Match[str]) -> str:

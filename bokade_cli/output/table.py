@@ -55,7 +55,7 @@ def render_collect(doc: Document, console: Console, verbose: bool = False) -> No
     console.print(_summary_text(doc))
 
 
-def _facility_line(row: Document) -> Line:
+def facility_line(row: Document) -> Line:
     """`HSA-id name` on one line: the HSA-id kept whole, the name shortened if need be."""
     hsa = row["facility_hsa_id"] or "(no facility)"
     if not row["facility_name"]:
@@ -63,7 +63,7 @@ def _facility_line(row: Document) -> Line:
     return Line(f"{hsa} {row['facility_name']}", keep=cell_len(hsa) + 1)
 
 
-def _facility_lines(row: Document) -> Cell:
+def facility_lines(row: Document) -> Cell:
     """The HSA-id, and the name under it, shortened if need be."""
     hsa = row["facility_hsa_id"] or "(no facility)"
     return cell(hsa, name(row["facility_name"])) if row["facility_name"] else cell(hsa)
@@ -101,7 +101,7 @@ def _collect_wide(rows: list[Document]) -> list[Column]:
     return [
         Column("ID", cells=[cell(a["id"]) for a in rows]),
         Column("Booking id", "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
-        Column("Facility", cells=[cell(_facility_line(a)) for a in rows]),
+        Column("Facility", cells=[cell(facility_line(a)) for a in rows]),
         Column("Start", cells=[cell(_start_line(a)) for a in rows]),
         Column("Call", cells=[cell(a["call"]) for a in rows]),
         Column("Verdict", cells=[cell(_verdict(a)) for a in rows]),
@@ -122,7 +122,7 @@ def _collect_narrow(rows: list[Document]) -> list[Column]:
     return [
         Column("ID", cells=[cell(a["id"]) for a in rows]),
         Column("Booking id", "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
-        Column("Facility", cells=[_facility_lines(a) for a in rows]),
+        Column("Facility", cells=[facility_lines(a) for a in rows]),
         Column("Start", cells=[_start_lines(a) for a in rows]),
         Column("Call", cells=[cell(a["call"]) for a in rows]),
         Column("Verdict", cells=[verdict(a) for a in rows]),
@@ -284,7 +284,7 @@ def _compare_columns(rows: list[Document], wide: bool, judged: set[str]) -> list
         Column("Booking id", "Booking", cells=[cell(row["booking_id"] or "") for row in rows]),
         Column(
             "Facility",
-            cells=[cell(_facility_line(row)) if wide else _facility_lines(row) for row in rows],
+            cells=[cell(facility_line(row)) if wide else facility_lines(row) for row in rows],
         ),
         Column(
             "Start",
