@@ -241,3 +241,25 @@ def test_no_name_in_an_answer_can_hold_a_character_a_capture_escapes() -> None:
             for xml in (f"<a{chr(code)}b/>", f"<a x{chr(code)}y='1'/>"):
                 with pytest.raises(InvalidResponse):
                     parse_xml(xml.encode())
+
+
+def _two_numbers_in_a_name(contract: str, address: str) -> Reply:
+    if contract == "GetSubjectOfCareSchedule" and address == AGGREGATOR:
+        # The citizen's number and its samordningsnummer form, one after the other: masked,
+        # "19121212-**** 19121272-****", which a replay's masker (a birth date with any serial)
+        # read as the date, separators "-**** " and the serial "1912" (audit B1).
+        name = f"VCC {PNR[:8]}-{PNR[8:]} {PNR[:6]}{int(PNR[6:8]) + 60}-{PNR[8:]}"
+        booking = slot("SE2321000016-A001", "20261203100000", "B1", name=name)
+        return 200, {}, envelope(scheduling_body([booking])).encode()
+    return 200, {}, _empty(contract)
+
+
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_masked_numbers_side_by_side_replay_as_the_live_run(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    with hostile_server(_two_numbers_in_a_name) as url:
+        live = _collect(url, path, "-f", "json")
+    (shown,) = json.loads(live.stdout)["appointments"]
+    assert shown["facility_name"] == f"VCC {PNR[:8]}-**** {PNR[:6]}{int(PNR[6:8]) + 60}-****"
+    replayed = CliRunner().invoke(app, ["replay", str(path), "-f", "json"])
+    assert json.loads(replayed.stdout) == json.loads(live.stdout)

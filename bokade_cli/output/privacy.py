@@ -51,7 +51,10 @@ _ANY_SERIAL = "????"  # a birth date to mask with whatever serial follows it (a 
 # "(121212) 1212" are all the number, and its exact digits keep other numbers out. The
 # normalised text writes every Unicode dash and space as "-", so this one class serves an
 # ASCII text as it is and a normalised text alike.
-_SEP = r"[\W_]*"
+# NOTE: never the mask itself ("-****"): masking must leave masked text as it is, or a text
+# masked once and masked again (a replay, which masks a birth date with any serial) would
+# take "19121212-**** 1912..." for a number and eat what follows.
+_SEP = r"(?:(?!-\*{4})[\W_])*"
 # Any personnummer shape with a plausible month and day (61-91: samordningsnummer), for
 # echoes of local input. Its separators are the usual ones, at most three: a wider rule would
 # take dates and times ("2026-12-01 10:00") for numbers. HSA-ids and organisation numbers
