@@ -292,28 +292,65 @@ def test_collect_dash_prompts_on_a_terminal_and_reads_the_number(demo: RunningSe
     assert b'"subject_of_care": "19121212-****"' in stdout
 
 
-@pytest.mark.slow  # 0.1 s or more: out of the quick loop
-def test_identifiers_wider_than_the_terminal_fold_but_nothing_overflows(tmp_path: Path) -> None:
-    """A hostile producer's 70-character booking id cannot fit 80 columns with the rest: the
-    table folds as a last resort, and still nothing is wider than the terminal."""
-    long_id = "B-" + "7" * 68
-    scenario = tmp_path / "long.toml"
+def _scenario_with_ids(tmp_path: Path, *booking_ids: str) -> str:
+    scenario = tmp_path / "ids.toml"
+    bookings = "".join(
+        f'[[bookings]]\nproducer = "SE2321000016-L001"\nstart = "+{n + 2}d 10:00"\n'
+        f'booking_id = "{booking_id}"\n'
+        for n, booking_id in enumerate(booking_ids)
+    )
     scenario.write_text(
-        '[[citizens]]\npersonnummer = "191212121212"\n'
+        f'[[citizens]]\npersonnummer = "{PNR}"\n'
         '[[producers]]\nhsa_id = "SE2321000016-L001"\nname = "' + "Långt namn " * 12 + '"\n'
         '[[engagements]]\nlogical_address = "SE2321000016-L001"\n'
-        'contracts = ["GetSubjectOfCareSchedule"]\n'
-        f'[[bookings]]\nproducer = "SE2321000016-L001"\nstart = "+2d 10:00"\nbooking_id = "{long_id}"\n'
+        'contracts = ["GetSubjectOfCareSchedule"]\n' + bookings
     )
-    code, text = on_terminal(["demo", "--scenario", str(scenario)], 80)
+    return str(scenario)
+
+
+UUIDS = ("3f2b9c1e-8a47-4d2b-9e3a-5c6d7e8f9a0b", "0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f")
+
+
+@pytest.mark.parametrize(("command", "start"), [("collect", r"r\d+ "), ("compare", r"a\d+ ")])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_uuid_booking_ids_at_80_columns_go_under_the_table_whole(
+    tmp_path: Path, command: str, start: str
+) -> None:
+    """Audit B2: a 36-character booking id left no arrangement at 80 columns, so the table
+    folded every HSA-id (`SE2321000016-A00` / `1`) and each record took three lines. The
+    booking ids now go under the table, one line per record, whole; the table keeps two
+    lines per record and every identifier whole. At 120 columns they fit in the table."""
+    scenario = _scenario_with_ids(tmp_path, *UUIDS)
+    simulator = Simulator(load_scenario(scenario), datetime.fromisoformat(NOW))
+    with serve_in_thread(simulator) as server:
+        argv = [command, PNR, "--base-url", server.base_url, "--now", NOW]
+        _, text = on_terminal(argv, 80)
+        _, wide = on_terminal(argv, 120)
+    assert all(cell_len(line) <= 80 for line in text.splitlines())
+    lines = text.splitlines()
+    records = _records("\n".join(lines[: lines.index("Booking ids")]), start)
+    assert len(records) == 2 and max(len(r) for r in records) <= 2, records
+    assert all("SE2321000016-L001" in record[0] for record in records)
+    listed = lines[lines.index("Booking ids") + 1 : lines.index("Booking ids") + 3]
+    assert sorted(line.split()[1] for line in listed) == sorted(UUIDS)
+    assert "Booking ids" not in wide and all(uuid in wide for uuid in UUIDS)
+
+
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_an_identifier_wider_than_the_terminal_folds_but_nothing_overflows(tmp_path: Path) -> None:
+    """A hostile producer's 90-character booking id cannot fit 80 columns even on a line of
+    its own: that line folds as a last resort (folded, not cut); the table keeps its
+    identifiers whole and nothing is wider than the terminal."""
+    long_id = "B-" + "7" * 88
+    scenario = _scenario_with_ids(tmp_path, long_id)
+    code, text = on_terminal(["demo", "--scenario", scenario], 80)
     assert code == 0, text
     assert all(cell_len(line) <= 80 for line in text.splitlines())
     lines = text.splitlines()
-    table = lines[lines.index("─" * 80) + 1 : lines.index("Calls")]
-    pieces = [line.split()[1] if n == 0 else line.split()[0] for n, line in enumerate(table)]
-    assert "".join(p for p in pieces if set(p) <= set("B-7")) == long_id  # folded, not cut
-    assert any(line.rstrip().endswith("…") or "… " in line for line in table)  # the name is cut
-    _, piped = in_pipe(["demo", "--scenario", str(scenario)])
+    assert any("SE2321000016-L001" in line for line in lines[: lines.index("Booking ids")])
+    listed = lines[lines.index("Booking ids") + 1 : lines.index("Calls")]
+    assert "".join(listed).replace(" ", "").endswith(long_id)
+    _, piped = in_pipe(["demo", "--scenario", scenario])
     assert any(
         long_id in line and "SE2321000016-L001 Långt namn" in line for line in piped.splitlines()
     )

@@ -6,6 +6,7 @@ every cell is a rich Text, never markup: producer data like "[bold]" stays liter
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich import box
@@ -15,7 +16,16 @@ from rich.table import Table
 from rich.text import Text
 
 from bokade_cli.models import CALL_PRIORITY
-from bokade_cli.output.layout import Cell, Column, Line, cell, hanging, name, print_fitted
+from bokade_cli.output.layout import (
+    Cell,
+    Column,
+    Layout,
+    Line,
+    cell,
+    hanging,
+    name,
+    print_fitted,
+)
 from bokade_cli.output.reporting import failures
 
 Document = dict[str, Any]
@@ -29,6 +39,7 @@ _ANSWER = {
     "not_received": "no call returned the appointment",
 }
 LOGICS = ("current", "target", "legacy")
+BOOKING_ID = "Booking id"
 
 
 def minutes(iso: str | None) -> str:
@@ -43,7 +54,7 @@ def render_collect(doc: Document, console: Console, verbose: bool = False) -> No
     )
     if doc["appointments"]:
         rows = doc["appointments"]
-        print_fitted(console, (_collect_wide(rows), lambda: _collect_narrow(rows)))
+        print_records(console, rows, _collect_wide(rows), lambda: _collect_narrow(rows))
     else:
         console.print(Text("No appointments were received.", style="bold"))
     console.print(Text("Calls", style="bold"))
@@ -53,6 +64,23 @@ def render_collect(doc: Document, console: Console, verbose: bool = False) -> No
         print_not_called(item, console)
     render_stats(doc, console)
     console.print(_summary_text(doc))
+
+
+def print_records(
+    console: Console, rows: list[Document], wide: Layout, narrow: Callable[[], list[Column]]
+) -> None:
+    """The records one line each, else two; when a long booking id (a UUID) leaves no
+    arrangement that keeps every identifier whole, the booking ids go under the table, one
+    line per record, and the table keeps its two lines per record without them."""
+
+    def without_booking_ids() -> list[Column]:
+        return [column for column in narrow() if column.header != BOOKING_ID]
+
+    if print_fitted(console, (wide, narrow, without_booking_ids)) == 2:
+        console.print(Text(BOOKING_ID + "s", style="bold"))
+        for row in rows:
+            if row["booking_id"]:
+                console.print(Text(f"  {row['id']}  {row['booking_id']}"))
 
 
 def facility_line(row: Document) -> Line:
@@ -100,7 +128,7 @@ def _collect_wide(rows: list[Document]) -> list[Column]:
     """One line per record."""
     return [
         Column("ID", cells=[cell(a["id"]) for a in rows]),
-        Column("Booking id", "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
+        Column(BOOKING_ID, "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
         Column("Facility", cells=[cell(facility_line(a)) for a in rows]),
         Column("Start", cells=[cell(_start_line(a)) for a in rows]),
         Column("Call", cells=[cell(a["call"]) for a in rows]),
@@ -121,7 +149,7 @@ def _collect_narrow(rows: list[Document]) -> list[Column]:
 
     return [
         Column("ID", cells=[cell(a["id"]) for a in rows]),
-        Column("Booking id", "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
+        Column(BOOKING_ID, "Booking", cells=[cell(a["booking_id"] or "") for a in rows]),
         Column("Facility", cells=[facility_lines(a) for a in rows]),
         Column("Start", cells=[_start_lines(a) for a in rows]),
         Column("Call", cells=[cell(a["call"]) for a in rows]),
@@ -243,9 +271,11 @@ def render_comparison(doc: Document, console: Console, verbose: bool = False) ->
     console.print(Text(f"Appointments shown per logic for {doc['subject_of_care']}: {counts}"))
     if doc["appointments"]:
         rows = doc["appointments"]
-        print_fitted(
+        print_records(
             console,
-            (_compare_columns(rows, True, judged), _compare_columns(rows, False, judged)),
+            rows,
+            _compare_columns(rows, True, judged),
+            lambda: _compare_columns(rows, False, judged),
         )
     by_id = {row["id"]: row for row in doc["appointments"]}
     for key, logic, title in (
@@ -281,7 +311,7 @@ def _compare_columns(rows: list[Document], wide: bool, judged: set[str]) -> list
 
     return [
         Column("ID", cells=[cell(row["id"]) for row in rows]),
-        Column("Booking id", "Booking", cells=[cell(row["booking_id"] or "") for row in rows]),
+        Column(BOOKING_ID, "Booking", cells=[cell(row["booking_id"] or "") for row in rows]),
         Column(
             "Facility",
             cells=[cell(facility_line(row)) if wide else facility_lines(row) for row in rows],
