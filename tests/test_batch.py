@@ -280,6 +280,8 @@ def test_json_to_a_file_and_the_table_to_stdout_in_one_run(
         "unmet": 0,
     }
     assert doc["target_readiness"] == pytest.approx(2 / 3)
+    # The batch's now as each case writes it (Stockholm time with its offset), not in UTC.
+    assert doc["now"] == doc["cases"][0]["result"]["now"]
     assert doc["cases"][0]["result"]["summary"] == {
         "received": 6,
         "shown": 3,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
+from bokade_cli import clock
 from bokade_cli.models import CALL_PRIORITY
 from bokade_cli.output.composing import report_section
 from bokade_cli.output.csvtext import csv_text
@@ -70,7 +71,7 @@ def batch_document(
         "schema_version": SCHEMA_VERSION,
         "kind": "batch",
         "file": str(run.batch.path),
-        "now": run.now.isoformat(timespec="seconds"),
+        "now": clock.iso(run.now),  # as each case writes it: Stockholm time with its offset
         "concurrency": run.concurrency,
         "interrupted": run.interrupted,
         "elapsed_ms": round(run.elapsed_s * 1000),
