@@ -102,6 +102,8 @@ def _check(out: Output, settings: Settings, strict: bool) -> int:
         out.say(f"Problem: {problem}")
     for problem in file_problems:
         out.warn(problem)
+    if settings.profile.chosen:
+        _completion_note(out, settings.profile.name)
     if problems:
         return ExitCode.CONFIG
     files = ", ".join(str(f) for f in settings.files) or "no config file"
@@ -110,6 +112,19 @@ def _check(out: Output, settings: Settings, strict: bool) -> int:
     via = f"; through the proxy {redact_url(proxy)}" if proxy else ""
     out.write_line(f"Configuration OK: profile {settings.profile.name} ({files}){via}{warned}.")
     return ExitCode.COMPLETE
+
+
+def _completion_note(out: Output, name: str) -> None:
+    """Shell completion leaves out a name it could not put on a command line safely (see
+    output/boundary.py shell_safe); where the profile is checked, the user learns why TAB
+    does not find it."""
+    from bokade_cli.output.boundary import SHELL_INERT_WORDS, shell_safe
+
+    if not shell_safe([name]):
+        out.say(
+            f"Note: shell completion does not offer the profile name {quote(name)}: it offers "
+            f"only names of {SHELL_INERT_WORDS} with no personnummer-shaped number."
+        )
 
 
 def _path_option(flag: str, what: str) -> object:
