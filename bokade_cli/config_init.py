@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bokade_cli.config_values import url_problem
+from bokade_cli.controls import kinds_of
 from bokade_cli.errors import ConfigError, UsageError
 from bokade_cli.hsa import FORMS, is_hsa_id
 from bokade_cli.inputs import parse_toml
@@ -71,8 +72,39 @@ def flatten(table: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def check_value(key: str, value: str) -> str:
-    """A value typed or given by flag, checked like the config file checks it; paths made absolute."""
+def check_profile_name(name: str, source: str) -> str:
+    """The new profile's name, from `source` (--profile, BOKADE_PROFILE, the answer): it becomes
+    a TOML key, so it must be text a UTF-8 file can hold and a reader can see. A space is fine
+    (the key is quoted); a control character, a line break or bytes that are not UTF-8 are not."""
+    if not name.strip():
+        raise UsageError(f"{source} is empty", "Give the profile a name, e.g. --profile qa.")
+    _refuse_unwritable(name, source, "Name the profile with letters, digits, '-' or '_'.")
+    return name
+
+
+def _refuse_unwritable(value: str, source: str, hint: str) -> None:
+    """NOTE: bytes that are not UTF-8 (argv or the environment, as Python reads them) cannot be
+    written to the UTF-8 config file at all; controls would make a key nobody can read or type.
+    Named by kind, never echoed."""
+    kinds = [kind for kind in kinds_of(value) if kind != "a space"]
+    if kinds:
+        raise UsageError(f"{source} holds {' and '.join(kinds)}", hint)
+
+
+# The flag that gives each value (messages name what the user typed).
+FLAGS = {
+    "base_url": "--base-url",
+    "consumer_hsa_id": "--consumer-hsa-id",
+    **{
+        f"tls.{key}": "--" + key.replace("_", "-")
+        for key in ("cert_file", "key_file", "key_password_file", "ca_file")
+    },
+}
+
+
+def check_value(key: str, value: str, source: str | None = None) -> str:
+    """A value typed or given by flag (`source`: its flag), checked like the config file checks
+    it; paths made absolute."""
     value = value.strip()
     if key == "base_url":
         problem = url_problem(value)
@@ -86,8 +118,16 @@ def check_value(key: str, value: str) -> str:
     elif key.startswith("tls."):
         if not value:
             raise UsageError(f"{key} is empty", "Give the path of the file.")
+        hint = "Give a path without such characters (rename or link the file): a config file is UTF-8 text."
+        _refuse_unwritable(value, source or key, hint)
         # Typed on the command line, so relative to where the user stands, not to the file.
-        return str(Path(value).expanduser().absolute())
+        absolute = str(Path(value).expanduser().absolute())
+        _refuse_unwritable(
+            absolute,
+            f"the current folder's path (that {source or key} is relative to)",
+            f"Give {source or key} as an absolute path.",
+        )
+        return absolute
     return value
 
 
@@ -99,7 +139,7 @@ def profile_values(
     keys = ASKED + (ASKED_TLS if sample.has_tls or any(given.get(k) for k in ASKED_TLS) else ())
     for key in keys:
         if given.get(key) is not None:
-            values[key] = check_value(key, str(given[key]))
+            values[key] = check_value(key, str(given[key]), FLAGS[key])
         elif ask is not None:
             values[key] = _ask_until_valid(ask, key, values.get(key))
     return values

@@ -132,6 +132,7 @@ def _path_option(flag: str, what: str) -> object:
 
 
 def config_init(
+    ctx: typer.Context,
     from_sample: Annotated[
         SampleChoice | None,
         typer.Option(
@@ -199,8 +200,11 @@ def config_init(
         else:
             chosen = from_sample.value
         sample = init.load_sample(chosen)
-        name = profile or (ask("profile name", sample.profile).strip() if ask else "")
-        name = name or sample.profile
+        if profile is not None:
+            name = init.check_profile_name(profile, _given_by(ctx, "profile", "--profile"))
+        else:
+            answer = ask("profile name", sample.profile).strip() if ask else ""
+            name = init.check_profile_name(answer, "the profile name") if answer else sample.profile
         given = {
             "base_url": base_url,
             "consumer_hsa_id": consumer_hsa_id,
@@ -231,6 +235,15 @@ def config_init(
         out.code = _check(out, settings, strict=False)
 
 
+def _given_by(ctx: typer.Context, param: str, flag: str) -> str:
+    """The flag, or the environment variable, that gave a parameter (an error names it)."""
+    source = ctx.get_parameter_source(param)
+    if source is not None and source.name == "ENVIRONMENT":
+        option = next(p for p in ctx.command.params if p.name == param)
+        return str(getattr(option, "envvar", None) or flag)
+    return flag
+
+
 def _interactive() -> bool:
     """Ask only a person: stdin and stderr (where questions go) both a terminal."""
     return sys.stdin.isatty() and sys.stderr.isatty()
@@ -239,7 +252,9 @@ def _interactive() -> bool:
 def _asker(out: Output) -> Callable[[str, str], str]:
     def ask(question: str, default: str) -> str:
         out.say(f"{question} [{default}]:" if default else f"{question}:")
-        return sys.stdin.readline()
+        # Bytes that are not UTF-8 are kept as Python keeps them in argv, so the checks name
+        # them (a strict decode ended the run with exit 70).
+        return sys.stdin.buffer.readline().decode("utf-8", "surrogateescape")
 
     return ask
 
