@@ -11,7 +11,9 @@ a file written in a form this cannot edit safely (dotted keys, inline tables) is
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -34,6 +36,12 @@ SAMPLES = {
 # What a user is asked for (on a terminal) unless a flag gave it, in this order.
 ASKED = ("base_url", "consumer_hsa_id")
 ASKED_TLS = ("tls.cert_file", "tls.key_file", "tls.key_password_file", "tls.ca_file")
+_KINDS = {
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+}
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 Ask = Callable[[str, str], str]  # (question, default) -> the answer ("" keeps the default)
@@ -70,6 +78,32 @@ def flatten(table: Mapping[str, Any]) -> dict[str, Any]:
         else:
             flat[key] = value
     return flat
+
+
+def check_target(path: Path) -> None:
+    """The file to edit must be a regular file, or a new path; checked before anything is asked
+    or claimed. A symbolic link is refused, not replaced: a config kept in a dotfiles repository
+    is linked into place, and the §7 rule for written files (a link is replaced by a 0600 copy,
+    never followed) would silently cut it off from the repository. The hint names the file the
+    link points to, so the user edits that one on purpose."""
+    hint = "Give the path of a TOML config file, or a new one, with --config FILE."
+    if path.is_symlink():
+        target = os.path.realpath(path)
+        raise UsageError(
+            f"{path} is a symbolic link to {target}; nothing was written",
+            f"To edit the file it points to, give --config {target} (the link stays).",
+        )
+    try:
+        kind = stat.S_IFMT(path.stat().st_mode)
+    except FileNotFoundError:
+        return  # a new file
+    except OSError:
+        return  # reading it names the problem
+    if kind == stat.S_IFDIR:
+        raise UsageError(f"{path} is a folder, not a config file; nothing was written", hint)
+    if kind != stat.S_IFREG:
+        shown = _KINDS.get(kind, "not a regular file")
+        raise UsageError(f"{path} is {shown}, not a config file; nothing was written", hint)
 
 
 def check_profile_name(name: str, source: str) -> str:

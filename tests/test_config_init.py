@@ -186,14 +186,45 @@ def test_on_a_terminal_it_asks_for_what_flags_did_not_give(monkeypatch: pytest.M
     assert questions.count("base_url [https://qa.esb.ntjp.se/vp]:") == 2
 
 
-def test_a_symlink_at_the_path_is_replaced_never_followed(tmp_path: Path) -> None:
-    target = tmp_path / "elsewhere.toml"
+def test_a_symlinked_config_is_refused_never_followed_nor_replaced(tmp_path: Path) -> None:
+    """A dotfiles setup links the config into place: replacing the link by a copy (the rule for
+    written files) would silently cut it off; the hint names the file it points to."""
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "bokade.toml"
     target.write_text(HAND_WRITTEN, encoding="utf-8")
     link = tmp_path / "bokade.toml"
     link.symlink_to(target)
     result = run("config", "init", "--from-sample", "demo", "--config", str(link))
-    assert result.exit_code == 0, result.output
-    assert not link.is_symlink() and target.read_text(encoding="utf-8") == HAND_WRITTEN
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"Error: {link} is a symbolic link to {target}; nothing was written",
+        f"Hint: To edit the file it points to, give --config {target} (the link stays).",
+    ]
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == HAND_WRITTEN
+    followed = run("config", "init", "--from-sample", "demo", "--config", str(target))
+    assert followed.exit_code == 0, followed.output
+    assert link.is_symlink() and "[profiles.demo]" in link.read_text(encoding="utf-8")
+
+
+def test_the_user_file_as_a_dangling_link_is_refused_too(tmp_path: Path) -> None:
+    user_file().symlink_to(tmp_path / "not-yet.toml")
+    result = run("config", "init", "--from-sample", "demo")
+    assert result.exit_code == 2 and "is a symbolic link to" in result.stderr
+    assert user_file().is_symlink() and not (tmp_path / "not-yet.toml").exists()
+
+
+@pytest.mark.parametrize(("target", "shown"), [("/dev/null", "a device"), ("FOLDER", "a folder")])
+def test_a_target_that_is_not_a_file_is_refused_before_anything_is_claimed(
+    tmp_path: Path, target: str, shown: str
+) -> None:
+    path = str(tmp_path) if target == "FOLDER" else target
+    result = run("config", "init", "--from-sample", "demo", "--config", path)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"Error: {path} is {shown}, not a config file; nothing was written"
+    )
+    assert "Profile" not in result.stderr and result.stdout == ""
 
 
 def test_a_profile_in_a_form_it_cannot_edit_is_left_alone(tmp_path: Path) -> None:

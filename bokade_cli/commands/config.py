@@ -176,7 +176,9 @@ def config_init(
     Values not given as flags are asked for on a terminal (Enter keeps the sample's); elsewhere
     the sample's stand. Paths given here are taken from the current folder. An existing file
     keeps its comments and other profiles; a profile of the same name is replaced only with
-    --force. The file is readable by you only. Ends with the checks of `bokade config check`.
+    --force. The file is readable by you only. A config file that is a symbolic link (a
+    dotfiles setup) is not written: give --config with the file it points to. Ends with the
+    checks of `bokade config check`.
     """
     with guarded(None, ShowFormat, debug=debug) as out:
         from bokade_cli import config_init as init
@@ -185,6 +187,9 @@ def config_init(
         from bokade_cli.inputs import read_input
         from bokade_cli.output.files import write_private
 
+        user_file = user_config_file()
+        path = (config or user_file).expanduser()
+        init.check_target(path)
         ask = _asker(out) if _interactive() else None
         if from_sample is None:
             if ask is None:
@@ -219,8 +224,6 @@ def config_init(
             },
         }
         values = init.profile_values(sample, given, ask)
-        user_file = user_config_file()
-        path = (config or user_file).expanduser()
         existing = None
         if path.exists():
             existing = read_input(path, "config file", "Check the file.", error=ConfigError)
