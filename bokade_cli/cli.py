@@ -39,6 +39,18 @@ class _Group(TyperGroup):
         with _stdout_gone_is_done():  # a command's own help is written while it is parsed
             return super().invoke(ctx)
 
+    def _main_shell_completion(self, *args: Any, **kwargs: Any) -> None:
+        """The shell asks for candidates at every TAB, with COMP_WORDS, COMP_CWORD or
+        _TYPER_COMPLETE_ARGS in the environment. NOTE: Typer reads them unchecked: COMP_WORDS
+        missing or COMP_CWORD not a number end in a traceback, printed into the user's prompt.
+        Whatever goes wrong while completing, nothing is offered and nothing is said (exit 0);
+        the shell then completes file names (`complete -o default`). An exit of Typer's own
+        (SystemExit: an unknown shell, fish's is-args) passes through."""
+        try:
+            super()._main_shell_completion(*args, **kwargs)
+        except Exception:
+            raise SystemExit(0) from None
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         standalone = kwargs.pop("standalone_mode", True)
         try:

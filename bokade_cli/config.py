@@ -120,6 +120,11 @@ class Profile:
     proxy: str | None = None  # the egress proxy (may hold credentials: shown only redacted)
     tls: TlsSettings = field(default_factory=TlsSettings)
 
+    @property
+    def chosen(self) -> bool:
+        """Whether a profile is selected (not the defaults alone)."""
+        return self.name != _NO_PROFILE
+
     def url(self, contract_key: str) -> str:
         """The endpoint of a contract ("GetCareContacts/3", …) under base_url."""
         if self.base_url is None:

@@ -11,7 +11,9 @@ a file written in a form this cannot edit safely (dotted keys, inline tables) is
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bokade_cli.config_values import url_problem
+from bokade_cli.controls import kinds_of
 from bokade_cli.errors import ConfigError, UsageError
 from bokade_cli.hsa import FORMS, is_hsa_id
 from bokade_cli.inputs import parse_toml
@@ -33,6 +36,12 @@ SAMPLES = {
 # What a user is asked for (on a terminal) unless a flag gave it, in this order.
 ASKED = ("base_url", "consumer_hsa_id")
 ASKED_TLS = ("tls.cert_file", "tls.key_file", "tls.key_password_file", "tls.ca_file")
+_KINDS = {
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+}
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 Ask = Callable[[str, str], str]  # (question, default) -> the answer ("" keeps the default)
@@ -71,8 +80,65 @@ def flatten(table: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def check_value(key: str, value: str) -> str:
-    """A value typed or given by flag, checked like the config file checks it; paths made absolute."""
+def check_target(path: Path) -> None:
+    """The file to edit must be a regular file, or a new path; checked before anything is asked
+    or claimed. A symbolic link is refused, not replaced: a config kept in a dotfiles repository
+    is linked into place, and the §7 rule for written files (a link is replaced by a 0600 copy,
+    never followed) would silently cut it off from the repository. The hint names the file the
+    link points to, so the user edits that one on purpose."""
+    hint = "Give the path of a TOML config file, or a new one, with --config FILE."
+    if path.is_symlink():
+        target = os.path.realpath(path)
+        raise UsageError(
+            f"{path} is a symbolic link to {target}; nothing was written",
+            f"To edit the file it points to, give --config {target} (the link stays).",
+        )
+    try:
+        kind = stat.S_IFMT(path.stat().st_mode)
+    except FileNotFoundError:
+        return  # a new file
+    except OSError:
+        return  # reading it names the problem
+    if kind == stat.S_IFDIR:
+        raise UsageError(f"{path} is a folder, not a config file; nothing was written", hint)
+    if kind != stat.S_IFREG:
+        shown = _KINDS.get(kind, "not a regular file")
+        raise UsageError(f"{path} is {shown}, not a config file; nothing was written", hint)
+
+
+def check_profile_name(name: str, source: str) -> str:
+    """The new profile's name, from `source` (--profile, BOKADE_PROFILE, the answer): it becomes
+    a TOML key, so it must be text a UTF-8 file can hold and a reader can see. A space is fine
+    (the key is quoted); a control character, a line break or bytes that are not UTF-8 are not."""
+    if not name.strip():
+        raise UsageError(f"{source} is empty", "Give the profile a name, e.g. --profile qa.")
+    _refuse_unwritable(name, source, "Name the profile with letters, digits, '-' or '_'.")
+    return name
+
+
+def _refuse_unwritable(value: str, source: str, hint: str) -> None:
+    """NOTE: bytes that are not UTF-8 (argv or the environment, as Python reads them) cannot be
+    written to the UTF-8 config file at all; controls would make a key nobody can read or type.
+    Named by kind, never echoed."""
+    kinds = [kind for kind in kinds_of(value) if kind != "a space"]
+    if kinds:
+        raise UsageError(f"{source} holds {' and '.join(kinds)}", hint)
+
+
+# The flag that gives each value (messages name what the user typed).
+FLAGS = {
+    "base_url": "--base-url",
+    "consumer_hsa_id": "--consumer-hsa-id",
+    **{
+        f"tls.{key}": "--" + key.replace("_", "-")
+        for key in ("cert_file", "key_file", "key_password_file", "ca_file")
+    },
+}
+
+
+def check_value(key: str, value: str, source: str | None = None) -> str:
+    """A value typed or given by flag (`source`: its flag), checked like the config file checks
+    it; paths made absolute."""
     value = value.strip()
     if key == "base_url":
         problem = url_problem(value)
@@ -86,8 +152,16 @@ def check_value(key: str, value: str) -> str:
     elif key.startswith("tls."):
         if not value:
             raise UsageError(f"{key} is empty", "Give the path of the file.")
+        hint = "Give a path without such characters (rename or link the file): a config file is UTF-8 text."
+        _refuse_unwritable(value, source or key, hint)
         # Typed on the command line, so relative to where the user stands, not to the file.
-        return str(Path(value).expanduser().absolute())
+        absolute = str(Path(value).expanduser().absolute())
+        _refuse_unwritable(
+            absolute,
+            f"the current folder's path (that {source or key} is relative to)",
+            f"Give {source or key} as an absolute path.",
+        )
+        return absolute
     return value
 
 
@@ -99,7 +173,7 @@ def profile_values(
     keys = ASKED + (ASKED_TLS if sample.has_tls or any(given.get(k) for k in ASKED_TLS) else ())
     for key in keys:
         if given.get(key) is not None:
-            values[key] = check_value(key, str(given[key]))
+            values[key] = check_value(key, str(given[key]), FLAGS[key])
         elif ask is not None:
             values[key] = _ask_until_valid(ask, key, values.get(key))
     return values

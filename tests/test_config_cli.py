@@ -111,11 +111,18 @@ def test_config_check_prints_a_hostile_profile_name_masked_and_neutralised(tmp_p
 
 def test_config_init_prints_a_hostile_profile_name_masked_and_neutralised(tmp_path: Path) -> None:
     path = tmp_path / "new.toml"
-    argv = ["config", "init", "--from-sample", "demo", "--config", str(path), "--profile", HOSTILE]
-    result = CliRunner().invoke(app, argv)
+    argv = ["config", "init", "--from-sample", "demo", "--config", str(path), "--profile"]
+    # Controls cannot name a profile it writes (review 3, finding 5): refused, not echoed.
+    refused = CliRunner().invoke(app, [*argv, HOSTILE])
+    assert refused.exit_code == 2, refused.output
+    _assert_safe(refused.stdout + refused.stderr)
+    assert "--profile holds a line break and a control character" in refused.stderr
+    assert not path.exists()
+    # Printable but hostile: written, and every line printing it masked.
+    result = CliRunner().invoke(app, [*argv, "::error::pwned 194703239873"])
     assert result.exit_code == 0, result.output
     _assert_safe(result.stdout + result.stderr)
-    assert "Configuration OK: profile p\\u001b" in result.stdout
+    assert "Configuration OK: profile ::error::pwned 19470323-****" in result.stdout
 
 
 def test_config_path_prints_a_hostile_folder_neutralised(

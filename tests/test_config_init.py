@@ -186,14 +186,45 @@ def test_on_a_terminal_it_asks_for_what_flags_did_not_give(monkeypatch: pytest.M
     assert questions.count("base_url [https://qa.esb.ntjp.se/vp]:") == 2
 
 
-def test_a_symlink_at_the_path_is_replaced_never_followed(tmp_path: Path) -> None:
-    target = tmp_path / "elsewhere.toml"
+def test_a_symlinked_config_is_refused_never_followed_nor_replaced(tmp_path: Path) -> None:
+    """A dotfiles setup links the config into place: replacing the link by a copy (the rule for
+    written files) would silently cut it off; the hint names the file it points to."""
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "bokade.toml"
     target.write_text(HAND_WRITTEN, encoding="utf-8")
     link = tmp_path / "bokade.toml"
     link.symlink_to(target)
     result = run("config", "init", "--from-sample", "demo", "--config", str(link))
-    assert result.exit_code == 0, result.output
-    assert not link.is_symlink() and target.read_text(encoding="utf-8") == HAND_WRITTEN
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"Error: {link} is a symbolic link to {target}; nothing was written",
+        f"Hint: To edit the file it points to, give --config {target} (the link stays).",
+    ]
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == HAND_WRITTEN
+    followed = run("config", "init", "--from-sample", "demo", "--config", str(target))
+    assert followed.exit_code == 0, followed.output
+    assert link.is_symlink() and "[profiles.demo]" in link.read_text(encoding="utf-8")
+
+
+def test_the_user_file_as_a_dangling_link_is_refused_too(tmp_path: Path) -> None:
+    user_file().symlink_to(tmp_path / "not-yet.toml")
+    result = run("config", "init", "--from-sample", "demo")
+    assert result.exit_code == 2 and "is a symbolic link to" in result.stderr
+    assert user_file().is_symlink() and not (tmp_path / "not-yet.toml").exists()
+
+
+@pytest.mark.parametrize(("target", "shown"), [("/dev/null", "a device"), ("FOLDER", "a folder")])
+def test_a_target_that_is_not_a_file_is_refused_before_anything_is_claimed(
+    tmp_path: Path, target: str, shown: str
+) -> None:
+    path = str(tmp_path) if target == "FOLDER" else target
+    result = run("config", "init", "--from-sample", "demo", "--config", path)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"Error: {path} is {shown}, not a config file; nothing was written"
+    )
+    assert "Profile" not in result.stderr and result.stdout == ""
 
 
 def test_a_profile_in_a_form_it_cannot_edit_is_left_alone(tmp_path: Path) -> None:
@@ -212,3 +243,83 @@ def test_the_bundled_samples_are_the_sample_configs(name: str) -> None:
 
     bundled = (resources.files("bokade_cli") / "samples" / name).read_bytes()
     assert bundled == (SAMPLE_CONFIGS / name).read_bytes(), f"update bokade_cli/samples/{name}"
+
+
+# --- what cannot go into a config file (review 3, finding 5) -------------------------------------
+
+
+def _refused(result: Any, *words: str) -> None:
+    """Exit 2, one error line naming the flag or variable, no file, never exit 70."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Error: ") and lines[1].startswith("Hint: ")
+    for word in words:
+        assert word in lines[0]
+    assert "internal" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--profile", "\udcff"], ("--profile", "bytes that are not UTF-8")),
+        (["--profile", ""], ("--profile is empty",)),
+        (["--profile", "a\nb"], ("--profile", "a line break")),
+        (["--profile", "x\x1b[31m"], ("--profile", "a control character")),
+        (["--cert-file", "/tmp/c\udcff.pem", "--key-file", "/tmp/k.pem"], ("--cert-file", "UTF-8")),
+        (["--key-file", "/tmp/k\x07.pem"], ("--key-file", "a control character")),
+        (["--ca-file", "/tmp/ca\u202e.pem"], ("--ca-file", "an invisible character")),
+    ],
+)
+def test_a_name_or_path_a_config_file_cannot_hold_is_a_usage_error(
+    tmp_path: Path, flags: list[str], words: tuple[str, ...]
+) -> None:
+    for existing in (False, True):  # a new file, and one edited in place
+        path = tmp_path / f"bokade-{existing}.toml"
+        if existing:
+            path.write_text(HAND_WRITTEN, encoding="utf-8")
+        result = run("config", "init", "--from-sample", "qa", "--config", str(path), *flags)
+        _refused(result, *words)
+        assert path.read_text(encoding="utf-8") == HAND_WRITTEN if existing else not path.exists()
+
+
+def test_bokade_profile_that_is_not_utf8_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOKADE_PROFILE", "p\udcfe")
+    path = tmp_path / "bokade.toml"
+    result = run("config", "init", "--from-sample", "demo", "--config", str(path))
+    _refused(result, "BOKADE_PROFILE holds bytes that are not UTF-8")
+    assert not path.exists()
+
+
+def test_a_profile_name_with_a_space_is_written_quoted(tmp_path: Path) -> None:
+    path = tmp_path / "bokade.toml"
+    result = run("config", "init", "--from-sample", "demo", "--config", str(path), "-p", "my lab")
+    assert result.exit_code == 0, result.output
+    assert "my lab" in tomllib.loads(path.read_text(encoding="utf-8"))["profiles"]
+
+
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
+def test_argv_bytes_that_are_not_utf8_are_exit_2_in_a_real_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bokade = Path(sys.executable).parent / "bokade"
+    if not bokade.exists():
+        pytest.skip("no bokade console script next to this Python")
+    argv = [bokade, "config", "init", "--from-sample", "qa", "--config", tmp_path / "b.toml"]
+    for flags in ([b"--profile", b"\xff"], [b"--cert-file", b"/tmp/c\xff.pem"]):
+        done = subprocess.run([*map(os.fsencode, argv), *flags], capture_output=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert b"bytes that are not UTF-8" in done.stderr and b"Traceback" not in done.stderr
+    assert not (tmp_path / "b.toml").exists()
+
+
+def test_an_answer_that_is_not_utf8_is_named_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bokade_cli.commands.config as command
+
+    monkeypatch.setattr(command, "_interactive", lambda: True)
+    result = CliRunner().invoke(app, ["config", "init"], input=b"qa\nlab\xff\n")
+    assert result.exit_code == 2, result.output
+    assert "Error: the profile name holds bytes that are not UTF-8" in result.stderr
+    assert not user_file().exists()

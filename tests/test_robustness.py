@@ -440,8 +440,6 @@ def test_an_unreadable_local_file_is_one_line_naming_it(
         _one_error(result, 2, str(path))
         return
     why = {"missing": "does not exist", "folder": "folder", "not UTF-8": "not UTF-8"}[problem]
-    if kind == "scenario" and problem == "folder":
-        why = "no such file"
     _one_error(result, code, str(path), why)
     assert platform.requests == []
 

@@ -166,3 +166,14 @@ def test_demo_table_is_the_quick_start_experience() -> None:
     ):
         assert needle in result.stdout
     assert "191212121212" not in result.stdout
+
+
+@pytest.mark.parametrize("where", ["/dev/null", "EMPTY"])
+def test_an_empty_scenario_file_is_named_as_empty_not_missing(tmp_path: Any, where: str) -> None:
+    # It exists: "no scenario named '/dev/null' and no such file" sent the user looking for it.
+    path = str(tmp_path / "empty.toml") if where == "EMPTY" else where
+    if where == "EMPTY":
+        (tmp_path / "empty.toml").write_text("\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["demo", "--scenario", path])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0] == f"Error: {path}: the scenario file is empty"

@@ -351,6 +351,39 @@ def test_a_format_a_command_does_not_have_is_ignored_and_the_flag_wins(
     assert flag.stdout.startswith("Smoke test of profile")
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("bogus", "bogus"), ("josn", "josn"), ("JSN ", "jsn"), ("x\udcff", "x\\udcff")],
+)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["config", "path"],
+        ["collect", PNR, "--base-url", "http://127.0.0.1:9"],  # refused before any request
+        ["batch", str(SAMPLE_BATCH), "--base-url", "http://127.0.0.1:9"],
+    ],
+)
+def test_a_bokade_format_that_is_no_format_is_a_configuration_error(
+    argv: list[str], value: str, shown: str
+) -> None:
+    # Ignored, a typo gave a CI job a table where it expected JSON (SPEC §5: exit 5, the key named).
+    result = run(*argv, env={"BOKADE_FORMAT": value})
+    assert result.exit_code == 5, result.output
+    assert result.stderr.splitlines() == [
+        f'Error: BOKADE_FORMAT is "{shown}", not a format: table, json, jsonl, '
+        "markdown, html, csv, openmetrics",
+        "Hint: Set BOKADE_FORMAT to one of them, or unset it.",
+    ]
+    assert result.stdout == ""
+
+
+def test_the_format_flag_wins_over_a_bokade_format_that_is_no_format() -> None:
+    result = run("config", "show", "-f", "json", env={"BOKADE_FORMAT": "josn"})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)
+    assert run("config", "path", env={"BOKADE_FORMAT": " "}).exit_code == 0  # blank: not set
+
+
 @pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_replay_reads_a_capture_from_stdin(demo: RunningServer, tmp_path: Path) -> None:
     capture = tmp_path / "case.json"

@@ -102,6 +102,8 @@ def _check(out: Output, settings: Settings, strict: bool) -> int:
         out.say(f"Problem: {problem}")
     for problem in file_problems:
         out.warn(problem)
+    if settings.profile.chosen:
+        _completion_note(out, settings.profile.name)
     if problems:
         return ExitCode.CONFIG
     files = ", ".join(str(f) for f in settings.files) or "no config file"
@@ -112,11 +114,25 @@ def _check(out: Output, settings: Settings, strict: bool) -> int:
     return ExitCode.COMPLETE
 
 
+def _completion_note(out: Output, name: str) -> None:
+    """Shell completion leaves out a name it could not put on a command line safely (see
+    output/boundary.py shell_safe); where the profile is checked, the user learns why TAB
+    does not find it."""
+    from bokade_cli.output.boundary import SHELL_INERT_WORDS, shell_safe
+
+    if not shell_safe([name]):
+        out.say(
+            f"Note: shell completion does not offer the profile name {quote(name)}: it offers "
+            f"only names of {SHELL_INERT_WORDS} with no personnummer-shaped number."
+        )
+
+
 def _path_option(flag: str, what: str) -> object:
     return typer.Option(flag, metavar="FILE", help=what, show_default=False)
 
 
 def config_init(
+    ctx: typer.Context,
     from_sample: Annotated[
         SampleChoice | None,
         typer.Option(
@@ -160,7 +176,9 @@ def config_init(
     Values not given as flags are asked for on a terminal (Enter keeps the sample's); elsewhere
     the sample's stand. Paths given here are taken from the current folder. An existing file
     keeps its comments and other profiles; a profile of the same name is replaced only with
-    --force. The file is readable by you only. Ends with the checks of `bokade config check`.
+    --force. The file is readable by you only. A config file that is a symbolic link (a
+    dotfiles setup) is not written: give --config with the file it points to. Ends with the
+    checks of `bokade config check`.
     """
     with guarded(None, ShowFormat, debug=debug) as out:
         from bokade_cli import config_init as init
@@ -169,6 +187,9 @@ def config_init(
         from bokade_cli.inputs import read_input
         from bokade_cli.output.files import write_private
 
+        user_file = user_config_file()
+        path = (config or user_file).expanduser()
+        init.check_target(path)
         ask = _asker(out) if _interactive() else None
         if from_sample is None:
             if ask is None:
@@ -184,8 +205,11 @@ def config_init(
         else:
             chosen = from_sample.value
         sample = init.load_sample(chosen)
-        name = profile or (ask("profile name", sample.profile).strip() if ask else "")
-        name = name or sample.profile
+        if profile is not None:
+            name = init.check_profile_name(profile, _given_by(ctx, "profile", "--profile"))
+        else:
+            answer = ask("profile name", sample.profile).strip() if ask else ""
+            name = init.check_profile_name(answer, "the profile name") if answer else sample.profile
         given = {
             "base_url": base_url,
             "consumer_hsa_id": consumer_hsa_id,
@@ -200,8 +224,6 @@ def config_init(
             },
         }
         values = init.profile_values(sample, given, ask)
-        user_file = user_config_file()
-        path = (config or user_file).expanduser()
         existing = None
         if path.exists():
             existing = read_input(path, "config file", "Check the file.", error=ConfigError)
@@ -216,6 +238,15 @@ def config_init(
         out.code = _check(out, settings, strict=False)
 
 
+def _given_by(ctx: typer.Context, param: str, flag: str) -> str:
+    """The flag, or the environment variable, that gave a parameter (an error names it)."""
+    source = ctx.get_parameter_source(param)
+    if source is not None and source.name == "ENVIRONMENT":
+        option = next(p for p in ctx.command.params if p.name == param)
+        return str(getattr(option, "envvar", None) or flag)
+    return flag
+
+
 def _interactive() -> bool:
     """Ask only a person: stdin and stderr (where questions go) both a terminal."""
     return sys.stdin.isatty() and sys.stderr.isatty()
@@ -224,7 +255,9 @@ def _interactive() -> bool:
 def _asker(out: Output) -> Callable[[str, str], str]:
     def ask(question: str, default: str) -> str:
         out.say(f"{question} [{default}]:" if default else f"{question}:")
-        return sys.stdin.readline()
+        # Bytes that are not UTF-8 are kept as Python keeps them in argv, so the checks name
+        # them (a strict decode ended the run with exit 70).
+        return sys.stdin.buffer.readline().decode("utf-8", "surrogateescape")
 
     return ask
 

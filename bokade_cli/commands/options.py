@@ -34,8 +34,9 @@ def _completable(names: list[str], incomplete: str) -> list[str]:
     """Names starting with what is typed, only those a shell can take back as they are.
 
     Completion candidates go straight to the shell (outside the output boundary): a profile
-    name from a config file is untrusted, so one holding a control character, white space or a
-    personnummer-shaped number is never offered.
+    name from a config file is untrusted, so only names no shell acts on are offered (ASCII
+    letters, digits, '.', '_', '-'; see output/boundary.py shell_safe), never one holding a
+    personnummer-shaped number.
     """
     from bokade_cli.output.boundary import shell_safe
 

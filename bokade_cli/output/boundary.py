@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
@@ -376,15 +377,20 @@ class Output:
         self.close(ok=kind is None or issubclass(kind, SystemExit | KeyboardInterrupt))
 
 
+# Completion candidates are inserted into the command line as they are: bash puts COMPREPLY there
+# verbatim, so a name like `prod$(touch x)` or `a;rm -rf ~` would run when the user presses Enter.
+# Only characters that mean nothing to any shell bokade completes for (bash, zsh, fish, and
+# PowerShell, where `@ , %` start syntax) are offered; `:` and `=` also split a word for bash's
+# completion (COMP_WORDBREAKS). A leading `-` would read as an option.
+_SHELL_INERT = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]*")
+SHELL_INERT_WORDS = "ASCII letters, digits, '.', '_' and '-' (not first)"
+
+
 def shell_safe(names: list[str]) -> list[str]:
-    """Completion candidates go straight to the shell: only names the boundary would write as
-    they are (no control or invisible character, no personnummer-shaped number, no space)."""
+    """The names a shell can take back unquoted and inert (see _SHELL_INERT), without a
+    personnummer-shaped number: completion candidates go straight to the command line."""
     masker = Masker([], generic=True)
-    return [
-        name
-        for name in names
-        if name == neutralise(name) == masker.mask(name) and not any(c.isspace() for c in name)
-    ]
+    return [name for name in names if _SHELL_INERT.fullmatch(name) and masker.mask(name) == name]
 
 
 def _toml_char(char: str) -> str:

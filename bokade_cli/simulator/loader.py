@@ -41,14 +41,19 @@ def load_scenario(name_or_path: str) -> Scenario:
     if looks_like_name and not name_or_path.endswith(".toml") and bundled.is_file():
         return _parse(bundled.read_text(encoding="utf-8"), f"{name_or_path}.toml", name_or_path)
     path = Path(name_or_path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(
             f"No scenario named {quote(name_or_path, 1000)} and no such file.",
             "Bundled scenarios: "
             + ", ".join(list_scenarios())
             + "; or give a path to a .toml file.",
         )
-    return _parse(read_input(path, "scenario file", _HINT), str(path), path.stem)
+    # Whatever is there is read, so the error says what is wrong with it: a folder, a file that
+    # is empty (or /dev/null), one too large (/dev/zero). A pipe (`-s <(...)`) is a scenario too.
+    text = read_input(path, "scenario file", _HINT)
+    if not text.strip():
+        raise InputError(f"{path}: the scenario file is empty", _HINT)
+    return _parse(text, str(path), path.stem)
 
 
 def _parse(text: str, file: str, default_name: str) -> Scenario:
