@@ -191,11 +191,13 @@ class _Drawn:
 
 def _fitted(drawn: _Drawn, line: Line, width: int, justify: str) -> None:
     """The line cut to `width` cells with an ellipsis, padded to it (the padding unstyled)."""
-    text = line.text.rstrip() if justify == "right" else line.text  # as rich justifies
+    text = line.text
     if cell_len(text) > width:
         cut = Text(text)
         cut.truncate(width, overflow="ellipsis")
         text = cut.plain
+    if justify == "right":
+        text = text.rstrip()  # as rich justifies: after the cut, so a trailing space counts there
     room = " " * max(0, width - cell_len(text))
     if justify == "right":
         drawn.add(room)
