@@ -78,9 +78,10 @@ def print_records(
 
     if print_fitted(console, (wide, narrow, without_booking_ids)) == 2:
         console.print(Text(BOOKING_ID + "s", style="bold"))
+        width = max(len(row["id"]) for row in rows)
         for row in rows:
-            if row["booking_id"]:
-                console.print(Text(f"  {row['id']}  {row['booking_id']}"))
+            if row["booking_id"]:  # one too wide for the terminal folds under itself
+                hanging(console, Text(f"  {row['id']:<{width}}  "), Text(row["booking_id"]))
 
 
 def facility_line(row: Document) -> Line:
