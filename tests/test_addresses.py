@@ -79,6 +79,7 @@ def test_a_bad_value_in_the_environment_is_exit_5_and_nothing_is_sent(
     [v for k, v in BAD.items() if k != "not-utf8"],  # a TOML file is UTF-8 by definition
     ids=[k for k in BAD if k != "not-utf8"],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_bad_value_in_a_file_fails_config_check_and_collect(
     tmp_path: Path, key: str, value: str, phrase: str
 ) -> None:

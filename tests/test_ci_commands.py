@@ -51,6 +51,7 @@ def _assert_no_command(text: str, where: str) -> None:
 
 @pytest.mark.parametrize("columns", ["200", "80", "40"])
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown", "html"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_no_value_starts_a_workflow_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, columns: str
 ) -> None:

@@ -362,6 +362,7 @@ def test_table_escapes_producer_text_and_masks_the_number(platform: Any, collect
     assert "Received 1: shown 1, duplicate 0, filtered 0. Complete." in result.stdout
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_unmask_shows_the_number(platform: Any, collect: Any) -> None:
     platform.scheduling(AGGREGATOR, [], sources=[])
     _empty_call3(platform)

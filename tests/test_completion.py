@@ -176,6 +176,7 @@ def test_names_a_shell_would_act_on_are_never_offered(tmp_path: Path) -> None:
 )
 @given(names=st.lists(st.one_of(st.sampled_from(HOSTILE), _TOML_ABLE), min_size=1, max_size=6))
 @example(names=["prod$(touch${IFS}/tmp/x)"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_every_candidate_is_inert_in_the_shell(tmp_path: Path, names: list[str]) -> None:
     """Through the real protocol: whatever the config holds, a candidate needs no quoting
     (shlex.quote leaves it alone), is no option, and plain names still come."""

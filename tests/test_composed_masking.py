@@ -64,6 +64,7 @@ def _splits() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("head", "tail"), _splits())
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_number_split_across_joined_fields_is_masked(
     served: tuple[str, Platform], tmp_path: Path, head: str, tail: str
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -62,6 +63,7 @@ def test_a_time_holding_the_number_in_its_seconds_keeps_its_minute() -> None:
     clock.parse_time(written)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_times_of_a_minute_holding_the_number_move_together_to_a_free_minute() -> None:
     held = ["19121212121200", "19121212121230"]  # twelve digits in YYYYMMDDhhmm
     near = ["19121212121300", "19121212121100", "19121212121000"]
@@ -111,6 +113,7 @@ _URLISH = st.text(alphabet=st.sampled_from("ab1:/@[]?#%.\u200b\xff\t é-"), max_
 
 
 @given(st.one_of(_URLISH, st.builds("http://{}".format, _URLISH), st.text(max_size=30)))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_property_a_redirect_keeps_the_host_its_message_quotes(location: str) -> None:
     kept = redirect_location(location)
     assert kept is not None and host(kept) == host(location)

@@ -108,6 +108,7 @@ def test_start_passed_exactly_when_the_printed_start_is_before_the_printed_now(
     assert json.loads(replayed.stdout) == live.doc
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_issue_s_two_dst_cases(platform: Any) -> None:
     """2027-03-28 02:30 does not exist (read as 03:30+02:00, after now 03:10+02:00); on
     2026-10-25 02:40 happens twice and takes the earlier offset (+02:00): before now."""
@@ -146,6 +147,7 @@ def test_a_now_inside_the_spring_gap_prints_the_instant_that_judged(platform: An
 # --- nothing silently unread --------------------------------------------------------------
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_misplaced_timeslot_detail_is_named_not_lost(platform: Any) -> None:
     """A timeslotDetail in the core namespace is no record of the contract: a note says so."""
     body = scheduling_body([slot(F1, "20261201100000", "OK-1")]).replace(
@@ -271,6 +273,7 @@ def test_a_5000_digit_status_is_that_record_s_problem(platform: Any) -> None:
     "record",
     [{"statusCode": OK}, {"logicalAddress": F1}, {"logicalAddress": F1, "statusCode": "Bogus"}],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_source_whose_status_is_unknown_makes_the_run_incomplete(
     platform: Any, record: dict[str, str]
 ) -> None:

@@ -269,6 +269,7 @@ def test_relations_file_in_the_events_format_feeds_explain(servers: dict[str, st
     assert from_file.doc["findings"] == listed.doc["findings"]
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_table_output_answers_first_and_masks_the_number(servers: dict[str, str]) -> None:
     result = invoke(
         "explain", PNR, "--base-url", servers["clinic"], *relation_args(CLINIC_RELATIONS),

@@ -220,6 +220,7 @@ def test_without_the_flag_nothing_changes(server: RunningServer) -> None:
     assert len(lines) == 4 and all("case" in json.loads(line) for line in lines)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_first_spelling_of_an_hsa_id_is_kept(server: RunningServer, tmp_path: Path) -> None:
     # The second citizen's answer spells R001 in lower case; run that citizen first.
     path = tmp_path / "cases.toml"

@@ -78,6 +78,7 @@ def _help(path: list[str], columns: str = "200") -> str:
 
 
 @pytest.mark.parametrize("path", [[], *_commands()], ids=lambda p: " ".join(p) or "bokade")
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_help_names_values_in_words_not_python_types(path: list[str]) -> None:
     text = _help(path)
     assert not _TYPE_NAMES.findall(text), text

@@ -445,6 +445,7 @@ def test_property_an_excerpt_never_shows_part_of_the_number(
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet="0123456789-* ./", max_size=40))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_masking_leaves_masked_text_as_it_is(text: str) -> None:
     """What a masker wrote, no masker changes again: a replay masks a capture's text, already
     masked, with a birth date and any serial (audit B1: "19121212-**** 1912..." lost digits)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,7 @@ def texts(draw: st.DrawFn) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(texts(), st.booleans(), st.booleans(), st.booleans())
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_table_matcher_masks_as_the_pattern_does(
     text: str, generic: bool, dates: bool, loose: bool
 ) -> None:

@@ -102,6 +102,7 @@ def _assert_no_line_starts_a_ci_command(text: str, where: str) -> None:
 
 @pytest.mark.parametrize("env", TERMINAL_ENV, ids=lambda e: ",".join(e) or "plain")
 @pytest.mark.parametrize("command", list(WHOLE))
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_an_environment_claiming_a_terminal_does_not_wrap_or_colour_a_pipe(
     hostile: str, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], command: str
 ) -> None:

@@ -142,6 +142,7 @@ def test_a_capture_stays_masked_even_with_unmask(base_url: str, tmp_path: Path) 
     _clean(path.read_text(encoding="utf-8"), "capture written with --unmask")
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_internal_errors_show_no_locals(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
     import bokade_cli.rules as rules
 

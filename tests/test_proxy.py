@@ -158,6 +158,7 @@ def test_a_proxy_that_is_down_is_named(plain: RunningServer, tmp_path: Path) -> 
     assert "BOKADE_PROXY" in result.stdout  # the hint says where to fix it
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_config_show_and_check_redact_the_credentials(
     guarded_proxy: RunningProxy, tmp_path: Path
 ) -> None:

@@ -383,6 +383,7 @@ def test_the_commands_in_the_demo_sample_config_run(
 
 
 @pytest.mark.parametrize("block", [b for b in blocks() if _is_alert_rules(b)], ids=lambda b: b.id)
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_the_alerting_rules_name_metrics_smoke_writes(block: Block, tmp_path: Path) -> None:
     """Every metric an alerting rule's expression uses is one `smoke --format openmetrics` writes
     (over mutual TLS, so the certificate gauges are there too)."""

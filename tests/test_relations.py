@@ -132,6 +132,7 @@ def test_plain_lists_still_load_and_events_are_detected_by_content(tmp_path: Pat
         ("SE2321000016-A001\n", "invalid TOML"),
     ],
 )  # fmt: skip
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_bad_events_file_is_exit_2_naming_file_entry_and_key(
     tmp_path: Path, text: str, needle: str
 ) -> None:

@@ -420,6 +420,7 @@ def test_toml_python_cannot_read_is_exit_2_naming_the_file(
 
 @pytest.mark.parametrize("kind", sorted(LOCAL_INPUTS) + ["relations list", "capture", "config"])
 @pytest.mark.parametrize("problem", ["missing", "folder", "not UTF-8"])
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_an_unreadable_local_file_is_one_line_naming_it(
     platform: Any, runner: CliRunner, tmp_path: Path, kind: str, problem: str
 ) -> None:

@@ -72,6 +72,7 @@ def test_a_healthy_profile_passes_every_step(runner: CliRunner, server: RunningS
     assert json.loads(result.stdout)["passed"] is True
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_failing_producer_warns_behind_the_aggregator_and_fails_a_direct_call(
     runner: CliRunner, server: RunningServer, tmp_path: Path
 ) -> None:

@@ -102,6 +102,7 @@ def test_two_care_contacts_responses_are_both_read(platform: Any) -> None:
     assert {a["booking_id"] for a in result.doc["appointments"]} == {"D1", "D2"}
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_another_element_in_the_body_is_named_with_the_ids_it_holds(platform: Any) -> None:
     """A response in another namespace version is not this contract's: not read, and its note
     names what it held, so explain finds the booking."""
@@ -138,6 +139,7 @@ def _failed_at_g(ns: str = HDR, list_name: str = "ProcessingStatusList") -> str:
         (_failed_at_g(list_name="ProcesingStatusList"), "misspelt ProcessingStatusList?"),
     ],
 )  # fmt: skip
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_processing_status_that_is_not_the_contracts_is_noted_and_incomplete(
     platform: Any, header: str, words: str
 ) -> None:
@@ -177,6 +179,7 @@ def test_a_second_processing_status_header_is_read_too(platform: Any) -> None:
     assert _call(result.doc, "call2", G)["outcome"] == "skipped"  # as 1177 excludes it
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_an_unknown_element_in_a_processing_status_record_is_noted(platform: Any) -> None:
     header = processing_status([{"logicalAddress": F, "statusCode": OK}]).replace(
         "</h:statusCode>", "</h:statusCode><h:statusCod>x</h:statusCod>"
@@ -226,6 +229,7 @@ def _twice(element: str, first: str, second: str) -> str:
         ("startTimeInclusive", "20261202100000", "filtered", "bad_time_format"),
     ],
 )
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_repeated_scheduling_field_counts_once_or_is_doubtful(
     platform: Any, element: str, second: str, verdict: str, reason: str | None
 ) -> None:
@@ -311,6 +315,7 @@ def test_a_v2_status_given_twice_differently_is_not_booked(platform: Any) -> Non
     assert any("careContactStatus is given 2 times" in n for n in notes)
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_a_value_quoted_in_a_note_is_masked_however_it_is_split(platform: Any) -> None:
     """Notes quote untrusted values as text, never as repr(): `'1912\\u200b...'` written out
     as an escape would hide the number from the output boundary's masking."""

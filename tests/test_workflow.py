@@ -444,6 +444,7 @@ def test_smoke_without_pnr_warns_that_the_contracts_were_not_checked(
     assert run("smoke", "--base-url", demo.base_url, "--strict").exit_code == 1
 
 
+@pytest.mark.slow  # 0.1 s or more: out of the quick loop
 def test_simulator_list_says_which_number_each_scenario_serves() -> None:
     listed = run("simulator", "list")
     assert re.search(r"^demo\s+19121212-\*\*\*\*\s+Every verdict", listed.stdout, re.M)
