@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import select
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -80,3 +82,19 @@ def assert_clean_capture(path: Path) -> dict[str, Any]:
     for text in _strings(document):
         assert not leaks(text), text
     return dict(document)
+
+
+def read_terminal(master: int, timeout: float = 60) -> bytes:
+    """All a child wrote to its pseudo-terminal until it closed it (EOF, or EIO on Linux) or
+    went quiet for `timeout` seconds; closes `master`."""
+    chunks = []
+    while select.select([master], [], [], timeout)[0]:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return b"".join(chunks)

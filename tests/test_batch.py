@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from bokade_cli.cli import app
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
-from tests.helpers import NOW, PNR, PNR_MASKED, assert_conserved
+from tests.helpers import NOW, PNR, PNR_MASKED, assert_conserved, read_terminal
 
 DATA = Path(__file__).parent / "data" / "batch"
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_configs" / "batch"
@@ -212,17 +212,8 @@ def _stderr_on_a_terminal(argv: list[str]) -> tuple[int, str]:
         env=dict(os.environ, TERM="xterm-256color"),
     )
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    return process.wait(timeout=60), b"".join(chunks).decode("utf-8")
+    written = read_terminal(master)
+    return process.wait(timeout=60), written.decode("utf-8")
 
 
 @pytest.mark.slow  # 0.1 s or more: out of the quick loop

@@ -12,7 +12,6 @@ import functools
 import os
 import pty
 import re
-import select
 import struct
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import pytest
 from rich.cells import cell_len
 
 from bokade_cli.simulator import RunningServer, Simulator, load_scenario, serve_in_thread
-from tests.helpers import NOW, PNR
+from tests.helpers import NOW, PNR, read_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_BATCH = str(ROOT / "sample_configs" / "batch" / "batch-example.toml")
@@ -81,24 +80,12 @@ def _on_terminal(argv: tuple[str, ...], columns: int) -> tuple[int, str]:
         cwd=ROOT,
     )
     os.close(slave)
-    chunks = []
-    while True:
-        ready, _, _ = select.select([master], [], [], 60)
-        if not ready:
-            break
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
+    written = read_terminal(master)
     assert process.stderr is not None
     process.stderr.read()
     process.stderr.close()
     code = process.wait(timeout=60)
-    return code, ANSI.sub("", b"".join(chunks).decode("utf-8"))
+    return code, ANSI.sub("", written.decode("utf-8"))
 
 
 @functools.cache

@@ -15,7 +15,6 @@ import fcntl
 import os
 import pty
 import re
-import select
 import struct
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from tests.fakeplatform import (
     scheduling_body,
     slot,
 )
-from tests.helpers import NOW, PNR
+from tests.helpers import NOW, PNR, read_terminal
 from tests.hostile import Reply, hostile_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,18 +122,9 @@ def on_terminal(
         cwd=ROOT,
     )
     os.close(slave)
-    chunks = []
-    while select.select([master], [], [], 60)[0]:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
+    written = read_terminal(master)
     code = process.wait(timeout=60)
-    return code, ANSI.sub("", b"".join(chunks).decode("utf-8", "replace"))
+    return code, ANSI.sub("", written.decode("utf-8", "replace"))
 
 
 def _lines(text: str) -> list[str]:
