@@ -307,3 +307,30 @@ def test_a_bad_question_is_exit_2_with_a_hint(args: list[str], needle: str) -> N
     assert result.exit_code == 2
     assert needle in result.stderr and "Hint: E.g. --booking-id" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("nope", 'Error: --start "nope" is not an ISO 8601 date or time'),
+        (
+            "0001-01-01",
+            "Error: --start: 0001-01-01T00:00:00 is outside the years the rules can handle",
+        ),
+        (
+            "9999-12-31T23:59:59-23:59",
+            "Error: --start: 9999-12-31T23:59:59-23:59 is outside the years the rules can handle",
+        ),
+    ],
+)
+def test_a_start_out_of_range_is_not_called_malformed(start: str, message: str) -> None:
+    """Review 3, finding 9: valid ISO 8601 outside the years the rules handle was "not an ISO
+    8601 date or time"; it now says what --now says of such a time. Refused before any call."""
+    from typer.testing import CliRunner
+
+    from bokade_cli.cli import app
+
+    argv = ["explain", PNR, "--facility", "SE2321000016-A001", "--start", start]
+    result = CliRunner().invoke(app, [*argv, "--base-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == message

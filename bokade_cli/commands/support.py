@@ -162,15 +162,20 @@ def _parse_start(value: str | None) -> tuple[datetime | None, bool]:
     from bokade_cli import clock
 
     text = value.strip()
+    whole_day = len(text) == 10
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return clock.now_instant(datetime.combine(day, datetime.min.time())), True
-        return clock.now_instant(clock.parse_iso(text)), False
+        if whole_day:
+            wall = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            wall = clock.parse_iso(text)
     except ValueError:
         raise UsageError(
             f"--start {quote(value)} is not an ISO 8601 date or time", _QUERY_HINT
         ) from None
+    try:
+        return clock.now_instant(wall), whole_day
+    except ValueError as exc:  # valid ISO 8601, outside the years the rules handle (as --now)
+        raise UsageError(f"--start: {exc}", _QUERY_HINT) from None
 
 
 def compare(
