@@ -193,10 +193,10 @@ class Output:
     def toml_string(self, value: str) -> str:
         """`value` as a TOML basic string in a config snippet for stdout: masked as an echo, and
         quotes, backslashes and every character neutralise() would escape written as TOML
-        escapes, so each key stays on its line and reads back as the value; the second "#" of
-        "##[" (a CI log's command anywhere in a line) too, as neutralise() writes it."""
-        text = "".join(_toml_char(c) for c in self.mask(value, echo=True))
-        return '"' + text.replace("##[", "#\\u0023[") + '"'
+        escapes, so each key stays on its line and reads back as the value. A "##[" in it is
+        escaped by write_text's guard, which every snippet goes out through (`#\\u0023[` reads
+        back as the same "##[" in TOML)."""
+        return '"' + "".join(_toml_char(c) for c in self.mask(value, echo=True)) + '"'
 
     def human(self, document: Document) -> Document:
         """An already masked document, neutralised for a terminal (progress lines)."""

@@ -6,6 +6,7 @@ every cell is a rich Text, never markup: producer data like "[bold]" stays liter
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -73,10 +74,12 @@ def print_records(
     arrangement that keeps every identifier whole, the booking ids go under the table, one
     line per record, and the table keeps its two lines per record without them."""
 
-    def without_booking_ids() -> list[Column]:
-        return [column for column in narrow() if column.header != BOOKING_ID]
+    two_lines = functools.cache(narrow)  # made once, whichever of the last two is tried
 
-    if print_fitted(console, (wide, narrow, without_booking_ids)) == 2:
+    def without_booking_ids() -> list[Column]:
+        return [column for column in two_lines() if column.header != BOOKING_ID]
+
+    if print_fitted(console, (wide, two_lines, without_booking_ids)) == 2:
         console.print(Text(BOOKING_ID + "s", style="bold"))
         width = max(len(row["id"]) for row in rows)
         for row in rows:
